@@ -1,0 +1,57 @@
+# The two commands of the README: `make run` and `make test`. Everything a fresh
+# clone needs is installed from here.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := wsgi.py
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test install install-dev translations messages browser assets serve clean
+
+run: install translations assets
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+test: install-dev translations assets browser
+	$(BIN)/python -m pytest
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+install-dev: $(VENV)/.installed-dev
+
+# Compiled catalogs are build output, not committed.
+translations: install
+	@if [ -d volunteer/translations ]; then $(BIN)/pybabel compile -q -d volunteer/translations; fi
+
+# Re-extract the strings and merge them into the catalogs (then translate the new ones).
+messages: install
+	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o messages.pot .
+	$(BIN)/pybabel update -q -i messages.pot -d volunteer/translations
+	rm -f messages.pot
+
+# Debian's Chromium for the browser tests; never a browser download.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || echo "could not install chromium: browser tests will skip"; \
+	  else echo "chromium missing and not root: browser tests will skip"; fi; }
+
+assets:
+	@true
+
+clean:
+	rm -rf $(VENV) instance

@@ -1,0 +1,164 @@
+"""Fixtures. Every test that takes `app` runs on a SQLite file and, when
+TEST_DATABASE_URL is set, again on PostgreSQL. Each run creates its own PostgreSQL
+database and drops it at the end, so concurrent runs never see each other's rows."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import uuid
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from volunteer import create_app
+from volunteer.config import normalize_database_url
+from volunteer.extensions import db
+
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+
+
+def _config(database_uri: str) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_uri,
+        "SESSION_COOKIE_SECURE": False,
+        "REMEMBER_COOKIE_SECURE": False,
+        "RATELIMIT_STORAGE_URI": "memory://",
+    }
+
+
+def _migrate_and_seed(uri: str) -> None:
+    from flask_migrate import upgrade
+
+    from volunteer import geo
+    from volunteer.seeding import seed_city
+
+    app = create_app(_config(uri))
+    with app.app_context():
+        upgrade()
+        seed_city(geo.load_city(app.config["CITY_FILE"]))
+        db.session.commit()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("sqlite-template")
+    path = folder / "template.sqlite"
+    _migrate_and_seed(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgresql_url():
+    """A database of this run's own, migrated and seeded once; dropped at the end."""
+    import psycopg
+
+    admin_url = make_url(normalize_database_url(os.environ["TEST_DATABASE_URL"]))
+    name = f"volunteer_test_{uuid.uuid4().hex[:12]}"
+    dsn = admin_url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = admin_url.set(database=name).render_as_string(hide_password=False)
+    _migrate_and_seed(url)
+    yield url
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _reset_postgresql(app) -> None:
+    """Empty every table and seed again: cheaper than a new database per test."""
+    from volunteer import geo
+    from volunteer.seeding import seed_city
+
+    tables = ", ".join(
+        f'"{t.name}"' for t in db.metadata.sorted_tables
+    )
+    with app.app_context():
+        db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        seed_city(geo.load_city(app.config["CITY_FILE"]))
+        db.session.commit()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request):
+    return request.param
+
+
+@pytest.fixture
+def database_uri(backend, request, tmp_path):
+    if backend == "sqlite":
+        path = tmp_path / "volunteer.sqlite"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    return request.getfixturevalue("postgresql_url")
+
+
+@pytest.fixture
+def make_app(database_uri):
+    """Build an app on this test's database, with extra config."""
+    made = []
+
+    def make(**overrides):
+        config = _config(database_uri)
+        config.update(overrides)
+        app = create_app(config)
+        made.append(app)
+        return app
+
+    yield make
+    for app in made:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app, backend):
+    """The app on a fresh, seeded database. No context is pushed: requests get their
+    own, and a test reads the database inside `with app.app_context():` (or `ctx`)."""
+    app = make_app()
+    if backend == "postgresql":
+        _reset_postgresql(app)
+    return app
+
+
+@pytest.fixture
+def ctx(app):
+    """An app context for domain tests that call modules directly."""
+    with app.app_context():
+        yield app
+        db.session.rollback()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+_CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def csrf_from(html: str) -> str:
+    match = _CSRF.search(html)
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+@pytest.fixture
+def csrf():
+    """Fetch a page and return its CSRF token: csrf(client, "/")."""
+
+    def fetch(client, url="/"):
+        response = client.get(url)
+        return csrf_from(response.get_data(as_text=True))
+
+    return fetch

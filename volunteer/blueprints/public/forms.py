@@ -1,0 +1,140 @@
+import math
+import re
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+
+from ...phones import InvalidPhone, normalize_phone
+
+DESCRIPTION_MAX = 2000
+_SUBMISSION_KEY = re.compile(r"[A-Za-z0-9_-]{8,80}")
+
+
+def _coordinate(field, low: float, high: float) -> float | None:
+    raw = (field.data or "").strip()
+    if not raw:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValidationError(_l("Vị trí không hợp lệ."))
+    if not math.isfinite(value) or not low <= value <= high:
+        raise ValidationError(_l("Vị trí không hợp lệ."))
+    return value
+
+
+class RequestForm(FlaskForm):
+    """The resident's request for help: everything fits on one phone screen scroll."""
+
+    name = StringField(
+        _l("Họ và tên"),
+        validators=[
+            InputRequired(message=_l("Vui lòng nhập họ tên.")),
+            Length(max=120, message=_l("Họ tên tối đa %(max)d ký tự.")),
+        ],
+    )
+    phone = StringField(
+        _l("Số điện thoại"),
+        validators=[
+            InputRequired(message=_l("Vui lòng nhập số điện thoại.")),
+            Length(max=30, message=_l("Số điện thoại không hợp lệ.")),
+        ],
+    )
+    ward = SelectField(_l("Phường"), validate_choice=True)
+    address = StringField(
+        _l("Địa chỉ (số nhà, đường, khu phố)"),
+        validators=[Optional(), Length(max=300, message=_l("Địa chỉ tối đa %(max)d ký tự."))],
+    )
+    category = RadioField(
+        _l("Bạn cần hỗ trợ việc gì?"),
+        validators=[InputRequired(message=_l("Vui lòng chọn nội dung cần hỗ trợ."))],
+    )
+    description = TextAreaField(
+        _l("Mô tả ngắn"),
+        validators=[
+            Optional(),
+            Length(max=DESCRIPTION_MAX, message=_l("Mô tả tối đa %(max)d ký tự.")),
+        ],
+    )
+    needs_elderly = BooleanField(_l("Người cao tuổi"))
+    needs_disability = BooleanField(_l("Người khuyết tật"))
+    needs_home_visit = BooleanField(_l("Cần đến tận nhà"))
+    preferred_time = StringField(
+        _l("Thời gian thuận tiện"),
+        validators=[Optional(), Length(max=120, message=_l("Tối đa %(max)d ký tự."))],
+    )
+    consent = BooleanField(
+        _l(
+            "Tôi đồng ý để tổ công nghệ số cộng đồng dùng họ tên, số điện thoại và địa chỉ "
+            "của tôi chỉ để liên hệ và hỗ trợ yêu cầu này."
+        ),
+        validators=[DataRequired(message=_l("Cần có sự đồng ý của bạn để chúng tôi liên hệ hỗ trợ."))],
+    )
+    lat = HiddenField()
+    lon = HiddenField()
+    location_source = HiddenField()
+    via = HiddenField()
+    submission_key = HiddenField()
+
+    normalized_phone: str | None = None
+
+    def validate_phone(self, field):
+        try:
+            self.normalized_phone = normalize_phone(field.data)
+        except InvalidPhone as error:
+            raise ValidationError(error.message)
+
+    def validate_lat(self, field):
+        _coordinate(field, -90, 90)
+
+    def validate_lon(self, field):
+        _coordinate(field, -180, 180)
+
+    def validate_location_source(self, field):
+        if field.data and field.data not in ("device", "map_pin"):
+            raise ValidationError(_l("Vị trí không hợp lệ."))
+
+    def validate_submission_key(self, field):
+        if field.data and not _SUBMISSION_KEY.fullmatch(field.data):
+            raise ValidationError(_l("Biểu mẫu không hợp lệ. Vui lòng tải lại trang."))
+
+    def validate_address(self, field):
+        if self.needs_home_visit.data and not (field.data or "").strip():
+            raise ValidationError(_l("Vui lòng nhập địa chỉ để tình nguyện viên đến tận nhà."))
+
+    def coordinates(self) -> tuple[float | None, float | None]:
+        lat = _coordinate(self.lat, -90, 90)
+        lon = _coordinate(self.lon, -180, 180)
+        if lat is None or lon is None:
+            return None, None
+        return lat, lon
+
+
+class TrackForm(FlaskForm):
+    reference = StringField(
+        _l("Mã yêu cầu"),
+        validators=[
+            InputRequired(message=_l("Vui lòng nhập mã yêu cầu.")),
+            Length(max=20, message=_l("Mã yêu cầu không hợp lệ.")),
+        ],
+    )
+    phone_last4 = StringField(
+        _l("4 số cuối điện thoại"),
+        validators=[
+            InputRequired(message=_l("Vui lòng nhập 4 số cuối số điện thoại.")),
+            Length(min=4, max=4, message=_l("Vui lòng nhập đúng 4 chữ số.")),
+        ],
+    )
+
+    def validate_phone_last4(self, field):
+        if not (field.data or "").isdigit():
+            raise ValidationError(_l("Vui lòng nhập đúng 4 chữ số."))
+
+
+class ResidentActionForm(FlaskForm):
+    note = TextAreaField(
+        _l("Ghi chú (không bắt buộc)"),
+        validators=[Optional(), Length(max=1000, message=_l("Tối đa %(max)d ký tự."))],
+    )

@@ -1,0 +1,239 @@
+"""The resident's pages: ask for help, see the confirmation, track, cancel, reopen."""
+import uuid
+from urllib.parse import urlsplit
+
+import segno
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from markupsafe import Markup
+from sqlalchemy import select
+
+from ... import lifecycle, tickets
+from ...extensions import db, limiter
+from ...i18n import current_language
+from ...lifecycle import RESIDENT, TransitionError
+from ...models import Category, Ticket, Ward
+from ...references import clean_reference
+from . import bp
+from .forms import RequestForm, ResidentActionForm, TrackForm
+
+UNKNOWN_WARD = ""
+TRACKED_KEY = "tracked"
+TRACKED_MAX = 20  # a community point's phone may file for many residents
+
+
+def _public_form_limit() -> str:
+    return current_app.config.get("RATELIMIT_PUBLIC_FORM", "10 per minute;60 per hour")
+
+
+def _tracking_limit() -> str:
+    return current_app.config.get("RATELIMIT_TRACKING", "10 per minute;40 per hour")
+
+
+def ward_choices() -> list:
+    """Routing areas by their pre-2025 names, then the merged wards residents know now."""
+    wards = db.session.scalars(select(Ward).order_by(Ward.is_routing_area.desc(), Ward.name)).all()
+    areas = [(w.key, w.name) for w in wards if w.is_routing_area]
+    merged = [(w.key, w.name) for w in wards if not w.is_routing_area]
+    choices = [(UNKNOWN_WARD, _("Tôi không biết / không chắc"))]
+    if merged:
+        choices.append((_("Phường mới (từ 01/7/2025)"), merged))
+    choices.append((_("Phường cũ (trước 01/7/2025)"), areas))
+    return choices
+
+
+def ward_by_key(key: str | None) -> Ward | None:
+    if not key:
+        return None
+    code, _sep, period = key.partition(":")
+    query = select(Ward).where(Ward.code == code)
+    query = query.where(Ward.period == period) if period else query.where(Ward.is_routing_area.is_(True))
+    return db.session.scalars(query.limit(1)).first()
+
+
+def category_choices() -> list[tuple[str, str]]:
+    language = current_language()
+    categories = db.session.scalars(
+        select(Category).where(Category.active.is_(True)).order_by(Category.position)
+    ).all()
+    return [(c.code, c.label(language)) for c in categories]
+
+
+def remember_tracked(reference: str) -> None:
+    tracked = [r for r in session.get(TRACKED_KEY, []) if r != reference]
+    session[TRACKED_KEY] = (tracked + [reference])[-TRACKED_MAX:]
+
+
+def is_tracked(reference: str) -> bool:
+    return reference in session.get(TRACKED_KEY, [])
+
+
+def qr_svg(url: str) -> Markup:
+    # Our own SVG, made from our own URL: safe to inline.
+    return Markup(segno.make(url, error="m").svg_inline(scale=5, border=2, dark="#111"))
+
+
+def safe_next(target: str | None) -> str | None:
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@bp.route("/", methods=["GET", "POST"])
+@limiter.limit(_public_form_limit, methods=["POST"])
+def ask():
+    form = RequestForm()
+    form.ward.choices = ward_choices()
+    form.category.choices = category_choices()
+    if request.method == "GET":
+        picked = ward_by_key(request.args.get("ward"))
+        if picked is not None:
+            form.ward.data = picked.key
+        if request.args.get("via") == "qr":
+            form.via.data = "qr"
+        form.submission_key.data = uuid.uuid4().hex
+    if form.validate_on_submit():
+        lat, lon = form.coordinates()
+        picked = ward_by_key(form.ward.data)
+        category = db.session.scalar(select(Category).where(Category.code == form.category.data))
+        ticket = tickets.create_ticket(
+            tickets.Request(
+                name=form.name.data.strip(),
+                phone=form.normalized_phone,
+                category_id=category.id,
+                description=(form.description.data or "").strip(),
+                address=(form.address.data or "").strip() or None,
+                ward_id=picked.id if picked is not None else None,
+                lat=lat,
+                lon=lon,
+                location_source=(form.location_source.data or "device") if lat is not None else None,
+                channel="qr_point" if form.via.data == "qr" else "web",
+                needs_elderly=form.needs_elderly.data,
+                needs_disability=form.needs_disability.data,
+                needs_home_visit=form.needs_home_visit.data,
+                preferred_time=(form.preferred_time.data or "").strip() or None,
+                submission_key=form.submission_key.data or None,
+            )
+        )
+        db.session.commit()
+        remember_tracked(ticket.reference)
+        return redirect(url_for(".submitted", reference=ticket.reference))
+    status = 400 if request.method == "POST" else 200
+    return render_template("public/ask.html", form=form), status
+
+
+@bp.route("/submitted/<reference>")
+def submitted(reference):
+    if not is_tracked(reference):
+        return redirect(url_for(".track_ticket", reference=reference))
+    ticket = db.first_or_404(select(Ticket).where(Ticket.reference == reference))
+    tracking_url = url_for(".track_ticket", reference=ticket.reference, _external=True)
+    return render_template(
+        "public/submitted.html", ticket=ticket, tracking_url=tracking_url, qr=qr_svg(tracking_url)
+    )
+
+
+@bp.route("/track", methods=["GET", "POST"])
+@limiter.limit(_tracking_limit, methods=["POST"])
+def track():
+    form = TrackForm()
+    if request.method == "GET" and request.args.get("reference"):
+        form.reference.data = request.args["reference"]
+    if form.validate_on_submit():
+        reference = clean_reference(form.reference.data, current_app.config.get("REFERENCE_PREFIX", "DH"))
+        ticket = None
+        if reference:
+            ticket = db.session.scalar(
+                select(Ticket).where(
+                    Ticket.reference == reference, Ticket.phone_last4 == form.phone_last4.data
+                )
+            )
+        if ticket is not None:
+            remember_tracked(ticket.reference)
+            return redirect(url_for(".track_ticket", reference=ticket.reference))
+        # One message for a wrong reference and wrong digits, so neither can be probed.
+        form.reference.errors = list(form.reference.errors) + [
+            _("Không tìm thấy yêu cầu với mã và 4 số cuối điện thoại này.")
+        ]
+        return render_template("public/track.html", form=form), 404
+    status = 400 if request.method == "POST" else 200
+    return render_template("public/track.html", form=form), status
+
+
+def _tracked_ticket_or_404(reference: str) -> Ticket:
+    if not is_tracked(reference):
+        abort(404)
+    return db.first_or_404(select(Ticket).where(Ticket.reference == reference))
+
+
+@bp.route("/track/<reference>")
+def track_ticket(reference):
+    if not is_tracked(reference):
+        form = TrackForm(reference=reference)
+        return render_template("public/track.html", form=form)
+    ticket = _tracked_ticket_or_404(reference)
+    return render_status(ticket)
+
+
+def render_status(ticket: Ticket, status: int = 200):
+    actions = lifecycle.available_actions(ticket.status, {"resident"})
+    return (
+        render_template(
+            "public/status.html",
+            ticket=ticket,
+            actions=actions,
+            form=ResidentActionForm(),
+            status_labels=lifecycle.STATUS_LABELS,
+            event_labels=lifecycle.EVENT_LABELS,
+            contact_labels=lifecycle.CONTACT_RESULTS,
+            outcome_labels=lifecycle.RESOLVE_OUTCOME_LABELS,
+        ),
+        status,
+    )
+
+
+RESIDENT_ACTIONS = {
+    "cancel": lambda: _("Đã huỷ yêu cầu."),
+    "reopen": lambda: _("Đã mở lại yêu cầu. Tổ sẽ liên hệ lại với bạn."),
+    "confirm": lambda: _("Cảm ơn bạn đã xác nhận."),
+    "retry": lambda: _("Đã mở lại yêu cầu. Tổ sẽ liên hệ lại với bạn."),
+}
+
+
+@bp.route("/track/<reference>/<action>", methods=["POST"])
+@limiter.limit(_tracking_limit)
+def resident_action(reference, action):
+    if action not in RESIDENT_ACTIONS:
+        abort(404)
+    ticket = _tracked_ticket_or_404(reference)
+    form = ResidentActionForm()
+    if not form.validate_on_submit():
+        return render_status(ticket, 400)
+    try:
+        tickets.apply_transition(ticket, action, RESIDENT, note=form.note.data)
+    except TransitionError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+        return render_status(db.session.get(Ticket, ticket.id), error.status_code)
+    db.session.commit()
+    flash(RESIDENT_ACTIONS[action](), "success")
+    return redirect(url_for(".track_ticket", reference=ticket.reference))
+
+
+@bp.route("/poster/<ward_key>")
+def poster(ward_key):
+    ward = ward_by_key(ward_key)
+    if ward is None:
+        abort(404)
+    url = url_for(".ask", ward=ward.key, via="qr", _external=True)
+    return render_template("public/poster.html", ward=ward, url=url, qr=qr_svg(url))
+
+
+@bp.route("/lang/<code>")
+def set_language(code):
+    if code in current_app.config["LANGUAGES"]:
+        session["lang"] = code
+    return redirect(safe_next(request.args.get("next")) or url_for(".ask"))

@@ -1,0 +1,62 @@
+"""Error pages: in the user's language, HTML for people, JSON for machines, never a
+traceback."""
+from flask import render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError, InterfaceError
+from werkzeug.exceptions import HTTPException
+
+from .extensions import db
+
+
+def _messages():
+    return {
+        400: _("Yêu cầu không hợp lệ."),
+        403: _("Bạn không có quyền xem trang này."),
+        404: _("Không tìm thấy trang hoặc yêu cầu này."),
+        405: _("Thao tác không được hỗ trợ."),
+        409: _("Thao tác không thực hiện được ở trạng thái hiện tại."),
+        413: _("Dữ liệu gửi lên quá lớn."),
+        429: _("Bạn thao tác quá nhiều lần. Vui lòng thử lại sau ít phút."),
+        500: _("Đã có lỗi xảy ra. Vui lòng thử lại sau."),
+        503: _("Hệ thống đang tạm gián đoạn. Vui lòng thử lại sau ít phút."),
+    }
+
+
+def wants_json() -> bool:
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def error_response(status: int, message: str | None = None):
+    message = message or _messages().get(status, _messages()[500])
+    if wants_json():
+        return {"error": {"status": status, "message": message}}, status
+    return render_template("errors/error.html", status=status, message=message), status
+
+
+def register(app) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return error_response(400, _("Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. "
+                                     "Vui lòng tải lại trang và gửi lại."))
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        if error.code in (301, 302, 303, 307, 308):
+            return error
+        return error_response(error.code or 500)
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def database_unavailable(error):
+        db.session.rollback()
+        app.logger.warning("database unavailable: %s", type(error).__name__)
+        response = error_response(503)
+        return response[0], 503, {"Retry-After": "10"}
+
+    @app.errorhandler(Exception)
+    def unexpected(error):
+        db.session.rollback()
+        app.logger.exception("unhandled error")
+        return error_response(500)

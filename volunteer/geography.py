@@ -1,0 +1,68 @@
+"""The city's geography as the running app needs it, built once from the database.
+
+Polygons are prepared once per process; after `flask seed` changes wards the cache
+is dropped with `forget()`.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from flask import current_app
+
+from . import geo
+from .extensions import db
+from .models import Ward
+
+_KEY = "volunteer.geography"
+
+
+@dataclass
+class Geography:
+    locator: geo.WardLocator | None
+    area_ids: dict[str, int]  # routing area code → ward id
+    area_codes: dict[int, str]  # ward id → routing area code
+    centres: dict[str, tuple[float, float]]
+    groups: dict[int, list[str]]  # merged ward id → its areas' codes
+    geocode: object = field(repr=False, default=None)
+
+    def locate(self, lat, lon, among=None):
+        if self.locator is None or lat is None or lon is None:
+            return None
+        return self.locator.locate(lat, lon, among)
+
+
+def load() -> Geography:
+    cached = current_app.extensions.get(_KEY)
+    if cached is not None:
+        return cached
+    areas = db.session.scalars(
+        db.select(Ward).where(Ward.is_routing_area.is_(True)).order_by(Ward.code)
+    ).all()
+    pairs = [(w.code, json.loads(w.boundary_geojson)) for w in areas if w.boundary_geojson]
+    groups: dict[int, list[str]] = {}
+    for ward in areas:
+        if ward.merged_into_id:
+            groups.setdefault(ward.merged_into_id, []).append(ward.code)
+    config = current_app.config
+    city = geo.load_city(config["CITY_FILE"])
+    geography = Geography(
+        locator=geo.WardLocator(pairs) if pairs else None,
+        area_ids={w.code: w.id for w in areas},
+        area_codes={w.id: w.code for w in areas},
+        centres={
+            w.code: (w.centre_lat, w.centre_lon)
+            for w in areas
+            if w.centre_lat is not None and w.centre_lon is not None
+        },
+        groups=groups,
+        geocode=geo.make_geocoder(
+            config["GEOCODER"], city, user_agent=config["GEOCODER_USER_AGENT"]
+        ),
+    )
+    current_app.extensions[_KEY] = geography
+    return geography
+
+
+def forget() -> None:
+    current_app.extensions.pop(_KEY, None)

@@ -1,0 +1,76 @@
+"""Language and time: Vietnamese by default, English on request; dates dd/mm/yyyy in
+Asia/Ho_Chi_Minh."""
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from flask import current_app, request, session
+from flask_babel import get_locale, ngettext
+
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    chosen = session.get("lang")
+    if chosen in languages:
+        return chosen
+    # Machines (the Open311 API) ask with Accept-Language; people use the switch.
+    if request.blueprint == "open311":
+        return request.accept_languages.best_match(languages) or "vi"
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
+def current_language() -> str:
+    return str(get_locale() or "vi")
+
+
+def to_local(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(LOCAL_TZ)
+
+
+def format_date(moment: datetime | None) -> str:
+    local = to_local(moment)
+    return local.strftime("%d/%m/%Y") if local else ""
+
+
+def format_datetime(moment: datetime | None) -> str:
+    local = to_local(moment)
+    return local.strftime("%H:%M %d/%m/%Y") if local else ""
+
+
+def format_age(moment: datetime | None, now: datetime | None = None) -> str:
+    """"3 ngày trước" / "3 days ago": how long a resident has been waiting."""
+    if moment is None:
+        return ""
+    now = now or datetime.now(timezone.utc).replace(tzinfo=None)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    seconds = max(0, int((now - moment).total_seconds()))
+    if seconds < 60:
+        return ngettext("vừa xong", "vừa xong", 1)
+    minutes = seconds // 60
+    if minutes < 60:
+        return ngettext("%(num)d phút trước", "%(num)d phút trước", minutes)
+    hours = minutes // 60
+    if hours < 24:
+        return ngettext("%(num)d giờ trước", "%(num)d giờ trước", hours)
+    days = hours // 24
+    return ngettext("%(num)d ngày trước", "%(num)d ngày trước", days)
+
+
+def register_filters(app) -> None:
+    app.jinja_env.filters["local_date"] = format_date
+    app.jinja_env.filters["local_datetime"] = format_datetime
+    app.jinja_env.filters["age"] = format_age
+
+    @app.context_processor
+    def language_context():
+        return {"current_language": current_language()}

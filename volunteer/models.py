@@ -1,0 +1,362 @@
+"""The data model. Behaviour that belongs to the rules lives in the domain modules."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .extensions import db
+
+
+def utcnow() -> datetime:
+    """Naive UTC, the one form SQLite and PostgreSQL both hand back unchanged."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+ROLES = ("volunteer", "lead", "coordinator", "admin")
+STATUSES = (
+    "new",
+    "claimed",
+    "in_progress",
+    "resolved",
+    "closed",
+    "escalated",
+    "unreachable",
+    "cancelled",
+)
+OPEN_STATUSES = ("new", "claimed", "in_progress", "escalated")
+CHANNELS = ("web", "qr_point", "phone", "door_to_door", "api")
+LOCATION_SOURCES = ("device", "map_pin", "geocoded", "ward_centre", "api")
+RESOLVE_OUTCOMES = ("helped", "helped_partly", "not_helped", "another_visit")
+VISIT_OUTCOMES = (
+    "helped",
+    "not_home",
+    "declined",
+    "already_done",
+    "needs_follow_up",
+    "moved",
+    "language_barrier",
+)
+
+team_wards = Table(
+    "team_wards",
+    db.metadata,
+    Column("team_id", ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True),
+    Column("ward_id", ForeignKey("wards.id", ondelete="CASCADE"), primary_key=True),
+)
+
+campaign_categories = Table(
+    "campaign_categories",
+    db.metadata,
+    Column("campaign_id", ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True),
+    Column("category_id", ForeignKey("categories.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Ward(db.Model):
+    """An administrative unit. Routing areas carry a boundary; merged wards group them.
+
+    Official codes were reused by the 2025 merger, so a code is only unique within
+    its period.
+    """
+
+    __tablename__ = "wards"
+    __table_args__ = (UniqueConstraint("code", "period", name="uq_wards_code_period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), index=True)
+    period: Mapped[str] = mapped_column(String(8))
+    name: Mapped[str] = mapped_column(String(120))
+    is_routing_area: Mapped[bool] = mapped_column(Boolean, default=True)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("wards.id"))
+    boundary_geojson: Mapped[str | None] = mapped_column(Text)
+    centre_lat: Mapped[float | None] = mapped_column(Float)
+    centre_lon: Mapped[float | None] = mapped_column(Float)
+    households: Mapped[int] = mapped_column(Integer, default=0)
+
+    merged_into: Mapped[Ward | None] = relationship(remote_side=[id], back_populates="areas")
+    areas: Mapped[list[Ward]] = relationship(back_populates="merged_into")
+    teams: Mapped[list[Team]] = relationship(secondary=team_wards, back_populates="wards")
+
+    @property
+    def key(self) -> str:
+        """The stable public identifier used in forms and poster links."""
+        return f"{self.code}:{self.period}"
+
+    def __repr__(self) -> str:
+        return f"<Ward {self.key} {self.name}>"
+
+
+class Team(db.Model):
+    __tablename__ = "teams"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(160), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    wards: Mapped[list[Ward]] = relationship(secondary=team_wards, back_populates="teams")
+    members: Mapped[list[User]] = relationship(back_populates="team")
+
+
+class Category(db.Model):
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name_vi: Mapped[str] = mapped_column(String(160))
+    name_en: Mapped[str] = mapped_column(String(160))
+    description_vi: Mapped[str] = mapped_column(Text, default="")
+    description_en: Mapped[str] = mapped_column(Text, default="")
+    keywords: Mapped[str] = mapped_column(String(255), default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    def label(self, locale: str) -> str:
+        return self.name_en if locale == "en" else self.name_vi
+
+    def describe(self, locale: str) -> str:
+        return self.description_en if locale == "en" else self.description_vi
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    phone: Mapped[str | None] = mapped_column(String(16), unique=True)
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default="volunteer")
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Changing it logs out every session signed before the change.
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    team: Mapped[Team | None] = relationship(back_populates="members")
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+        self.session_version = (self.session_version or 0) + 1
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_active(self) -> bool:
+        return bool(self.active)
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.role in ("coordinator", "admin")
+
+    @property
+    def is_lead(self) -> bool:
+        return self.role == "lead"
+
+
+class ApiKey(db.Model):
+    """An Open311 client. Only a hash of the key is kept; the key is shown once."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation: Mapped[str] = mapped_column(String(160))
+    key_prefix: Mapped[str] = mapped_column(String(12))
+    key_hash: Mapped[str] = mapped_column(String(128), unique=True)
+    consent_attested_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Campaign(db.Model):
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(160))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    categories: Mapped[list[Category]] = relationship(secondary=campaign_categories)
+    targets: Mapped[list[CampaignTarget]] = relationship(
+        back_populates="campaign", cascade="all, delete-orphan"
+    )
+
+
+class CampaignTarget(db.Model):
+    __tablename__ = "campaign_targets"
+
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True
+    )
+    ward_id: Mapped[int] = mapped_column(ForeignKey("wards.id"), primary_key=True)
+    target_households: Mapped[int] = mapped_column(Integer, default=0)
+
+    campaign: Mapped[Campaign] = relationship(back_populates="targets")
+    ward: Mapped[Ward] = relationship()
+
+
+class Ticket(db.Model):
+    __tablename__ = "tickets"
+    __table_args__ = (
+        Index("ix_tickets_team_status_created", "team_id", "status", "created_at"),
+        Index("ix_tickets_ward_status", "ward_id", "status"),
+        Index("ix_tickets_status_created", "status", "created_at"),
+        Index("ix_tickets_assignee_status", "assignee_id", "status"),
+        Index("ix_tickets_phone_category", "phone", "category_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(16), unique=True)
+    # A client-made token for the form or API call, so a double submit creates one ticket.
+    submission_key: Mapped[str | None] = mapped_column(String(80), unique=True)
+
+    resident_name: Mapped[str | None] = mapped_column(String(120))
+    phone: Mapped[str | None] = mapped_column(String(16))
+    phone_last4: Mapped[str] = mapped_column(String(4))
+    email: Mapped[str | None] = mapped_column(String(254))
+    address: Mapped[str | None] = mapped_column(String(300))
+    street: Mapped[str | None] = mapped_column(String(160))
+
+    ward_id: Mapped[int | None] = mapped_column(ForeignKey("wards.id"))
+    requested_ward_id: Mapped[int | None] = mapped_column(ForeignKey("wards.id"))
+    ward_flagged: Mapped[bool] = mapped_column(Boolean, default=False)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    location_source: Mapped[str | None] = mapped_column(String(16))
+
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"), index=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    channel: Mapped[str] = mapped_column(String(16), default="web")
+    needs_elderly: Mapped[bool] = mapped_column(Boolean, default=False)
+    needs_disability: Mapped[bool] = mapped_column(Boolean, default=False)
+    needs_home_visit: Mapped[bool] = mapped_column(Boolean, default=False)
+    preferred_time: Mapped[str | None] = mapped_column(String(120))
+    media_url: Mapped[str | None] = mapped_column(String(500))
+    consent_at: Mapped[datetime] = mapped_column(DateTime)
+    api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"))
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"))
+
+    status: Mapped[str] = mapped_column(String(16), default="new")
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    unanswered_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    escalated_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The first resolution, kept through reopenings, for "time to resolve" statistics.
+    first_resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
+    personal_data_erased_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    ward: Mapped[Ward | None] = relationship(foreign_keys=[ward_id])
+    requested_ward: Mapped[Ward | None] = relationship(foreign_keys=[requested_ward_id])
+    team: Mapped[Team | None] = relationship()
+    category: Mapped[Category] = relationship()
+    assignee: Mapped[User | None] = relationship()
+    duplicate_of: Mapped[Ticket | None] = relationship(remote_side=[id])
+    events: Mapped[list[TicketEvent]] = relationship(
+        back_populates="ticket", order_by="TicketEvent.id", cascade="all, delete-orphan"
+    )
+
+
+class TicketEvent(db.Model):
+    """Append-only history: nothing about a ticket changes without one of these."""
+
+    __tablename__ = "ticket_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("tickets.id", ondelete="CASCADE"), index=True
+    )
+    action: Mapped[str] = mapped_column(String(32))
+    actor_kind: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str | None] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+    detail: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+    ticket: Mapped[Ticket] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()
+
+
+class Visit(db.Model):
+    __tablename__ = "visits"
+    __table_args__ = (Index("ix_visits_campaign_ward", "campaign_id", "ward_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
+    ward_id: Mapped[int] = mapped_column(ForeignKey("wards.id"))
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    household_label: Mapped[str] = mapped_column(String(200))
+    # Lower-cased, space-folded label: a household visited twice counts once.
+    household_key: Mapped[str] = mapped_column(String(200))
+    street: Mapped[str | None] = mapped_column(String(160))
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    outcome: Mapped[str] = mapped_column(String(24))
+    helped_with: Mapped[str] = mapped_column(String(255), default="")
+    note: Mapped[str | None] = mapped_column(Text)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    campaign: Mapped[Campaign] = relationship()
+    ward: Mapped[Ward] = relationship()
+    volunteer: Mapped[User] = relationship()
+    ticket: Mapped[Ticket | None] = relationship()
+
+
+class Notification(db.Model):
+    """A message to a user; the unique key makes a job that runs twice notify once."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    dedupe_key: Mapped[str] = mapped_column(String(120), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class AuditLog(db.Model):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

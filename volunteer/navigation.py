@@ -1,0 +1,33 @@
+"""The staff navigation: links for the pages a role may open, among those registered."""
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+# (endpoint, label, roles that see it); blueprints not registered are skipped.
+STAFF_LINKS = (
+    ("volunteers.queue", _l("Hàng chờ"), {"volunteer", "lead"}),
+    ("volunteers.mine", _l("Của tôi"), {"volunteer", "lead"}),
+    ("campaigns.field", _l("Đến từng nhà"), {"volunteer", "lead"}),
+    ("coordinator.map", _l("Bản đồ"), {"coordinator", "admin"}),
+    ("coordinator.dashboard", _l("Tổng quan"), {"coordinator", "admin"}),
+    ("coordinator.triage", _l("Chưa rõ phường"), {"coordinator", "admin"}),
+    ("campaigns.index", _l("Chiến dịch"), {"coordinator", "admin"}),
+    ("auth.logout", _l("Đăng xuất"), {"volunteer", "lead", "coordinator", "admin"}),
+)
+
+
+def staff_links():
+    if not current_user.is_authenticated:
+        return []
+    endpoints = current_app.view_functions
+    return [
+        (endpoint, label)
+        for endpoint, label, roles in STAFF_LINKS
+        if current_user.role in roles and endpoint in endpoints
+    ]
+
+
+def register(app) -> None:
+    @app.context_processor
+    def navigation_context():
+        return {"staff_links": staff_links, "url_endpoints": app.view_functions}

@@ -1,0 +1,276 @@
+"""Ticket operations: create and move tickets. They flush, never commit: the caller
+(a view, a command, the API) commits once or rolls back."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from . import geography, lifecycle
+from .extensions import db
+from .lifecycle import Actor, TransitionConflict
+from .models import Team, Ticket, TicketEvent, User, Ward, team_wards, utcnow
+from .privacy import mask_id_numbers, street_of
+from .references import new_reference
+from .routing import choose_team, route_ward
+
+
+@dataclass
+class Request:
+    """A resident's request as plain values, already validated by a form or the API."""
+
+    name: str | None
+    phone: str  # normalized +84…
+    category_id: int
+    description: str = ""
+    address: str | None = None
+    ward_id: int | None = None  # a routing area or a merged ward, as picked
+    lat: float | None = None
+    lon: float | None = None
+    location_source: str | None = None
+    channel: str = "web"
+    needs_elderly: bool = False
+    needs_disability: bool = False
+    needs_home_visit: bool = False
+    preferred_time: str | None = None
+    email: str | None = None
+    media_url: str | None = None
+    submission_key: str | None = None
+    api_key_id: int | None = None
+    campaign_id: int | None = None
+    actor_id: int | None = None  # a volunteer filing on a resident's behalf
+
+
+def find_by_submission_key(key: str | None) -> Ticket | None:
+    if not key:
+        return None
+    return db.session.scalar(select(Ticket).where(Ticket.submission_key == key))
+
+
+def create_ticket(request: Request, now: datetime | None = None) -> Ticket:
+    """Route and store a request; a repeated submission key returns the first ticket."""
+    existing = find_by_submission_key(request.submission_key)
+    if existing is not None:
+        return existing
+    now = now or utcnow()
+    geo = geography.load()
+    picked = db.session.get(Ward, request.ward_id) if request.ward_id else None
+    routed = route_ward(
+        picked_area=picked.code if picked is not None and picked.is_routing_area else None,
+        picked_group=geo.groups.get(picked.id) if picked is not None and not picked.is_routing_area else None,
+        lat=request.lat,
+        lon=request.lon,
+        location_source=request.location_source,
+        address=request.address,
+        locate=geo.locate,
+        geocode=geo.geocode,
+        centres=geo.centres,
+    )
+    ward_id = geo.area_ids.get(routed.area_code) if routed.area_code else None
+    address = mask_id_numbers(request.address)
+    ticket = Ticket(
+        resident_name=mask_id_numbers(request.name),
+        phone=request.phone,
+        phone_last4=request.phone[-4:],
+        email=request.email,
+        address=address,
+        street=street_of(address),
+        ward_id=ward_id,
+        requested_ward_id=request.ward_id,
+        ward_flagged=routed.flagged,
+        team_id=team_for_ward(ward_id),
+        lat=routed.lat,
+        lon=routed.lon,
+        location_source=routed.location_source,
+        category_id=request.category_id,
+        description=mask_id_numbers(request.description or ""),
+        channel=request.channel,
+        needs_elderly=request.needs_elderly,
+        needs_disability=request.needs_disability,
+        needs_home_visit=request.needs_home_visit,
+        preferred_time=mask_id_numbers(request.preferred_time),
+        media_url=request.media_url,
+        consent_at=now,
+        api_key_id=request.api_key_id,
+        campaign_id=request.campaign_id,
+        submission_key=request.submission_key,
+        status="new",
+        created_at=now,
+        updated_at=now,
+    )
+    _insert_with_fresh_reference(ticket)
+    db.session.add(
+        TicketEvent(
+            ticket_id=ticket.id,
+            action="created",
+            actor_kind="user" if request.actor_id else ("api" if request.api_key_id else "resident"),
+            actor_id=request.actor_id,
+            to_status="new",
+            detail=request.channel,
+            created_at=now,
+        )
+    )
+    db.session.flush()
+    return ticket
+
+
+def _insert_with_fresh_reference(ticket: Ticket, attempts: int = 5) -> None:
+    prefix = current_app.config.get("REFERENCE_PREFIX", "DH")
+    for _ in range(attempts):
+        ticket.reference = new_reference(prefix)
+        if db.session.scalar(select(Ticket.id).where(Ticket.reference == ticket.reference)):
+            continue
+        db.session.add(ticket)
+        try:
+            with db.session.begin_nested():
+                db.session.flush()
+            return
+        except IntegrityError:
+            if find_by_submission_key(ticket.submission_key) is not None:
+                raise
+            db.session.expunge(ticket)
+    raise RuntimeError("could not find a free ticket reference")
+
+
+def team_for_ward(ward_id: int | None) -> int | None:
+    """The team covering the ward; where several do, the one with the fewest open tickets."""
+    if ward_id is None:
+        return None
+    open_count = (
+        select(func.count(Ticket.id))
+        .where(Ticket.team_id == Team.id, Ticket.status.in_(lifecycle.OPEN))
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        select(Team.id, open_count)
+        .join(team_wards, team_wards.c.team_id == Team.id)
+        .where(team_wards.c.ward_id == ward_id, Team.active.is_(True))
+    ).all()
+    return choose_team((team_id, count) for team_id, count in rows)
+
+
+def relations_for(ticket: Ticket, actor: Actor) -> set[str]:
+    return lifecycle.relations(actor, ticket.team_id, ticket.assignee_id)
+
+
+def apply_transition(
+    ticket: Ticket,
+    action: str,
+    actor: Actor,
+    *,
+    note: str | None = None,
+    outcome: str | None = None,
+    contact_result: str | None = None,
+    assignee: User | None = None,
+    team_id: int | None = None,
+    ward_id: int | None = None,
+    duplicate_of: Ticket | None = None,
+    now: datetime | None = None,
+) -> TicketEvent:
+    """Check and make one lifecycle step, atomically, and record it.
+
+    The UPDATE is conditional on the status (and holder) that were checked, so of
+    two people acting at once exactly one wins; the other gets TransitionConflict.
+    """
+    now = now or utcnow()
+    provided = {
+        name
+        for name, value in (
+            ("note", note and note.strip()),
+            ("outcome", outcome),
+            ("contact_result", contact_result),
+            ("assignee", assignee),
+            ("team", team_id),
+            ("ward", ward_id),
+            ("duplicate_of", duplicate_of),
+        )
+        if value
+    }
+    rels = relations_for(ticket, actor)
+    transition = lifecycle.authorize(
+        action, ticket.status, rels, provided, ticket.unanswered_attempts or 0
+    )
+    if assignee is not None and (assignee.team_id != ticket.team_id or not assignee.active
+                                 or assignee.role not in ("volunteer", "lead")):
+        raise lifecycle.TransitionIncomplete(
+            lifecycle.missing_message("assignee")
+        )
+
+    values: dict = {"updated_at": now}
+    if transition.target is not None:
+        values["status"] = transition.target
+    if transition.stamp:
+        values[transition.stamp] = now
+    if transition.sets_assignee:
+        values["assignee_id"] = assignee.id if assignee is not None else actor.user_id
+    if transition.clears_assignee:
+        values["assignee_id"] = None
+    if action == "resolve":
+        values["outcome"] = outcome
+        values["first_resolved_at"] = func.coalesce(Ticket.first_resolved_at, now)
+    if action == "contact" and contact_result == "no_answer":
+        values["unanswered_attempts"] = Ticket.unanswered_attempts + 1
+    if action in ("reopen", "retry"):
+        values["reopen_count"] = Ticket.reopen_count + 1
+        values["unanswered_attempts"] = 0
+        values["outcome"] = None
+    if action == "reassign":
+        values["team_id"] = team_id
+    if action == "set_ward":
+        values["ward_id"] = ward_id
+        values["team_id"] = team_for_ward(ward_id)
+    if action == "merge":
+        values["duplicate_of_id"] = duplicate_of.id
+
+    conditions = [Ticket.id == ticket.id, Ticket.status == ticket.status]
+    conditions.append(
+        Ticket.assignee_id.is_(None) if ticket.assignee_id is None
+        else Ticket.assignee_id == ticket.assignee_id
+    )
+    if action == "claim":
+        conditions.append(Ticket.team_id == actor.team_id)
+    result = db.session.execute(
+        update(Ticket).where(*conditions).values(**values).execution_options(
+            synchronize_session=False
+        )
+    )
+    if result.rowcount != 1:
+        db.session.refresh(ticket)
+        if action == "claim":
+            raise TransitionConflict(
+                _l("Rất tiếc, một tình nguyện viên khác vừa nhận yêu cầu này.")
+            )
+        raise TransitionConflict(
+            _l("Yêu cầu vừa được người khác cập nhật. Vui lòng tải lại trang.")
+        )
+    event = TicketEvent(
+        ticket_id=ticket.id,
+        action=action,
+        actor_kind=actor.kind,
+        actor_id=actor.user_id,
+        from_status=ticket.status,
+        to_status=transition.target or ticket.status,
+        note=mask_id_numbers(note.strip()) if note and note.strip() else None,
+        detail=outcome or contact_result or _detail_for(action, assignee, team_id, ward_id, duplicate_of),
+        created_at=now,
+    )
+    db.session.add(event)
+    db.session.flush()
+    db.session.refresh(ticket)
+    return event
+
+
+def _detail_for(action, assignee, team_id, ward_id, duplicate_of) -> str | None:
+    if action == "assign" and assignee is not None:
+        return f"user:{assignee.id}"
+    if action == "reassign":
+        return f"team:{team_id}"
+    if action == "set_ward":
+        return f"ward:{ward_id}"
+    if action == "merge":
+        return duplicate_of.reference
+    return None

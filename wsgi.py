@@ -1,0 +1,3 @@
+from volunteer import create_app
+
+app = create_app()
