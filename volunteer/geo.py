@@ -363,13 +363,12 @@ class OfflineGazetteer(Geocoder):
         unit, core = _core(toks)
         if not unit:
             return {toks} if toks else set()
-        out = {toks}
-        for abbr in [_UNIT_ABBR.get(unit, ())]:
-            if abbr:
-                out.add(abbr + core)
+        abbr = _UNIT_ABBR.get(unit)
+        out = {toks, abbr + core} if abbr else {toks}
         if len(core) == 1 and core[0].isdigit():
+            # "Phường 1": also "Phường 01", "P1", "P01" -- never a bare "1"
             n = core[0]
-            for prefix in {unit, _UNIT_ABBR.get(unit, unit)}:
+            for prefix in {unit, abbr or unit}:
                 out.add(prefix + (n.zfill(2),))
                 out.add(prefix[:-1] + (prefix[-1] + n,))  # "p1", "phuong1"
                 out.add(prefix[:-1] + (prefix[-1] + n.zfill(2),))

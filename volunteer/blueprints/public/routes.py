@@ -30,15 +30,14 @@ def _tracking_limit() -> str:
     return current_app.config.get("RATELIMIT_TRACKING", "10 per minute;40 per hour")
 
 
-def ward_choices() -> list:
-    """Routing areas by their pre-2025 names, then the merged wards residents know now."""
-    wards = db.session.scalars(select(Ward).order_by(Ward.is_routing_area.desc(), Ward.name)).all()
-    areas = [(w.key, w.name) for w in wards if w.is_routing_area]
+def ward_choices() -> dict:
+    """Option groups: not sure, the merged wards residents know now, the former wards."""
+    wards = db.session.scalars(select(Ward).order_by(Ward.name)).all()
+    choices = {_("Chưa rõ"): [(UNKNOWN_WARD, _("Tôi không biết / không chắc"))]}
     merged = [(w.key, w.name) for w in wards if not w.is_routing_area]
-    choices = [(UNKNOWN_WARD, _("Tôi không biết / không chắc"))]
     if merged:
-        choices.append((_("Phường mới (từ 01/7/2025)"), merged))
-    choices.append((_("Phường cũ (trước 01/7/2025)"), areas))
+        choices[_("Phường mới (từ 01/7/2025)")] = merged
+    choices[_("Phường cũ (trước 01/7/2025)")] = [(w.key, w.name) for w in wards if w.is_routing_area]
     return choices
 
 
