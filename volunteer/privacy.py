@@ -31,11 +31,20 @@ def can_see_personal_data(relations: set[str]) -> bool:
     return bool(relations & {"holder", "lead", "coordinator"})
 
 
+_HOUSE_WORDS = {"số", "so", "sn", "nhà", "nha", "kiệt", "kiet", "hẻm", "hem", "ngõ", "ngo",
+                "ngách", "ngach", "k", "h"}
+
+
 def street_of(address: str | None) -> str | None:
-    """The address without its house number, for public views (Open311, map popups)."""
+    """The address without its house number, for public views (Open311, map popups).
+
+    Leading words that locate a door ("số 12", "kiệt 45/3", "12A") are dropped; the
+    street and what follows it (ward, city) stay."""
     if not address:
         return None
     first, *rest = [part.strip() for part in address.split(",")]
-    street = re.sub(r"^(số\s+|so\s+|sn\s+|kiệt\s+\S+\s+|hẻm\s+\S+\s+)?[\d/\-a-zA-Z]*\d[\d/\-a-zA-Z]*\s+",
-                    "", first, flags=re.IGNORECASE)
-    return ", ".join([street, *rest]).strip(", ") or None
+    words = first.split()
+    while words and (words[0].lower().rstrip(".") in _HOUSE_WORDS or any(ch.isdigit() for ch in words[0])):
+        words.pop(0)
+    parts = [" ".join(words), *rest]
+    return ", ".join(part for part in parts if part) or None

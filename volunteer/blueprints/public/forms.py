@@ -2,7 +2,7 @@ import math
 import re
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from ...forms import Form
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
@@ -25,7 +25,7 @@ def _coordinate(field, low: float, high: float) -> float | None:
     return value
 
 
-class RequestForm(FlaskForm):
+class RequestForm(Form):
     """The resident's request for help: everything fits on one phone screen scroll."""
 
     name = StringField(
@@ -100,9 +100,20 @@ class RequestForm(FlaskForm):
         if field.data and not _SUBMISSION_KEY.fullmatch(field.data):
             raise ValidationError(_l("Biểu mẫu không hợp lệ. Vui lòng tải lại trang."))
 
-    def validate_address(self, field):
-        if self.needs_home_visit.data and not (field.data or "").strip():
-            raise ValidationError(_l("Vui lòng nhập địa chỉ để tình nguyện viên đến tận nhà."))
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        # Optional() ends the address's own chain when it is empty, so this lives here.
+        if self.needs_home_visit.data and not (self.address.data or "").strip():
+            self.address.errors = [*self.address.errors,
+                                   _l("Vui lòng nhập địa chỉ để tình nguyện viên đến tận nhà.")]
+            valid = False
+        return valid
+
+    @property
+    def hidden_errors(self) -> list:
+        """Errors of fields the resident cannot see (location, form key) still need saying."""
+        return [error for f in (self.lat, self.lon, self.location_source, self.submission_key)
+                for error in f.errors]
 
     def coordinates(self) -> tuple[float | None, float | None]:
         lat = _coordinate(self.lat, -90, 90)
@@ -112,7 +123,7 @@ class RequestForm(FlaskForm):
         return lat, lon
 
 
-class TrackForm(FlaskForm):
+class TrackForm(Form):
     reference = StringField(
         _l("Mã yêu cầu"),
         validators=[
@@ -133,7 +144,7 @@ class TrackForm(FlaskForm):
             raise ValidationError(_l("Vui lòng nhập đúng 4 chữ số."))
 
 
-class ResidentActionForm(FlaskForm):
+class ResidentActionForm(Form):
     note = TextAreaField(
         _l("Ghi chú (không bắt buộc)"),
         validators=[Optional(), Length(max=1000, message=_l("Tối đa %(max)d ký tự."))],

@@ -1,0 +1,59 @@
+"""The project's base form: WTForms' built-in messages in the user's language.
+
+WTForms ships no Vietnamese catalog, so its English messages are mapped to our own
+Vietnamese msgids, which the app's catalog translates back for English readers."""
+from flask_babel import gettext, lazy_gettext as _l, ngettext
+from flask_wtf import FlaskForm
+
+_MESSAGES = {
+    "This field is required.": _l("Vui lòng điền mục này."),
+    "Invalid input.": _l("Dữ liệu không hợp lệ."),
+    "Invalid email address.": _l("Địa chỉ e-mail không hợp lệ."),
+    "Invalid URL.": _l("Địa chỉ web không hợp lệ."),
+    "Not a valid choice.": _l("Lựa chọn không hợp lệ."),
+    "Invalid Choice: could not coerce.": _l("Lựa chọn không hợp lệ."),
+    "Choices cannot be None.": _l("Lựa chọn không hợp lệ."),
+    "Invalid choice(s): one or more data inputs could not be coerced.": _l("Lựa chọn không hợp lệ."),
+    "Not a valid datetime value.": _l("Ngày giờ không hợp lệ."),
+    "Not a valid date value.": _l("Ngày không hợp lệ."),
+    "Not a valid time value.": _l("Giờ không hợp lệ."),
+    "Not a valid integer value.": _l("Vui lòng nhập một số nguyên."),
+    "Not a valid decimal value.": _l("Vui lòng nhập một số."),
+    "Not a valid float value.": _l("Vui lòng nhập một số."),
+    "Number must be at least %(min)s.": _l("Số phải từ %(min)s trở lên."),
+    "Number must be at most %(max)s.": _l("Số không được quá %(max)s."),
+    "Number must be between %(min)s and %(max)s.": _l("Số phải nằm trong khoảng %(min)s đến %(max)s."),
+    "Field must be between %(min)d and %(max)d characters long.": _l("Độ dài phải từ %(min)d đến %(max)d ký tự."),
+    "Field must be equal to %(other_name)s.": _l("Hai mục không khớp nhau."),
+    "Invalid CSRF Token.": _l("Biểu mẫu đã hết hạn. Vui lòng tải lại trang."),
+    "CSRF token missing.": _l("Biểu mẫu đã hết hạn. Vui lòng tải lại trang."),
+    "CSRF failed.": _l("Biểu mẫu đã hết hạn. Vui lòng tải lại trang."),
+    "CSRF token expired.": _l("Biểu mẫu đã hết hạn. Vui lòng tải lại trang."),
+    "The CSRF token is missing.": _l("Biểu mẫu đã hết hạn. Vui lòng tải lại trang."),
+    "The CSRF token has expired.": _l("Biểu mẫu đã hết hạn. Vui lòng tải lại trang."),
+    "The CSRF token is invalid.": _l("Biểu mẫu đã hết hạn. Vui lòng tải lại trang."),
+}
+_PLURAL_MESSAGES = {
+    "Field must be at least %(min)d character long.": _l("Tối thiểu %(min)d ký tự."),
+    "Field cannot be longer than %(max)d character.": _l("Tối đa %(max)d ký tự."),
+    "Field must be exactly %(max)d character long.": _l("Phải đúng %(max)d ký tự."),
+}
+
+
+class _Translations:
+    def gettext(self, string):
+        message = _MESSAGES.get(string)
+        return str(message) if message is not None else gettext(string)
+
+    def ngettext(self, singular, plural, n):
+        message = _PLURAL_MESSAGES.get(singular)
+        return str(message) if message is not None else ngettext(singular, plural, n)
+
+
+_translations = _Translations()
+
+
+class Form(FlaskForm):
+    class Meta:
+        def get_translations(self, form):
+            return _translations
