@@ -69,6 +69,7 @@ def from_environment(instance_path: str, given: dict | None = None) -> dict:
         "GEOCODER": os.environ.get("GEOCODER", "offline"),
         "GEOCODER_USER_AGENT": os.environ.get("GEOCODER_USER_AGENT", "volunteer-helpdesk"),
         "CITY_FILE": os.environ.get("CITY_FILE", DEFAULT_CITY_FILE),
+        "REFERENCE_PREFIX": os.environ.get("REFERENCE_PREFIX", "DH").upper(),
         "TILE_URL": os.environ.get(
             "TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
         ),
