@@ -41,6 +41,8 @@ def register_blueprints(app: Flask) -> None:
     from .blueprints.public import bp as public_bp
 
     app.register_blueprint(public_bp)
+    from .blueprints.ops import bp as ops_bp
+    app.register_blueprint(ops_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -64,6 +66,8 @@ def register_commands(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
+    from .requestlog import register as register_request_log
     from .security import register
 
+    register_request_log(app)
     register(app)

@@ -28,3 +28,7 @@ def seed_command(wards_file):
 
 def register(app) -> None:
     app.cli.add_command(seed_command)
+    from .ops_commands import backup_command, privacy_group, restore_command
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
+    app.cli.add_command(privacy_group)

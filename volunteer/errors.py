@@ -32,7 +32,30 @@ def error_response(status: int, message: str | None = None):
     message = message or _messages().get(status, _messages()[500])
     if wants_json():
         return {"error": {"status": status, "message": message}}, status
-    return render_template("errors/error.html", status=status, message=message), status
+    try:
+        return render_template("errors/error.html", status=status, message=message), status
+    except (OperationalError, InterfaceError):
+        # The page's header asks for the signed-in user; with the database away,
+        # the honest answer is the 503.
+        db.session.rollback()
+        return unavailable_response()
+
+
+def unavailable_response():
+    """The database is away: a calm page that says nothing was saved and retries by itself.
+
+    The page is drawn as for a visitor, because loading the signed-in user would ask
+    the database that just failed (and turn the 503 into a 500)."""
+    from flask import g
+
+    from .extensions import login_manager
+
+    g._login_user = login_manager.anonymous_user()
+    headers = {"Retry-After": "10", "Cache-Control": "no-store"}
+    if wants_json():
+        return {"error": {"status": 503, "message": _messages()[503]}}, 503, headers
+    return render_template("errors/unavailable.html", message=_messages()[503],
+                           retry=request.method == "GET"), 503, headers
 
 
 def register(app) -> None:
@@ -52,8 +75,7 @@ def register(app) -> None:
     def database_unavailable(error):
         db.session.rollback()
         app.logger.warning("database unavailable: %s", type(error).__name__)
-        response = error_response(503)
-        return response[0], 503, {"Retry-After": "10"}
+        return unavailable_response()
 
     @app.errorhandler(Exception)
     def unexpected(error):

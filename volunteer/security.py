@@ -39,7 +39,21 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{host}"
 
 
+def trust_proxy(app) -> None:
+    """Behind PROXY_HOPS reverse proxies, take the client address and scheme from
+    exactly that many X-Forwarded-* entries: a client adding its own header cannot
+    pose as another address (and dodge a rate limit), because only the hops we trust
+    are read. The proxy sets Host itself, so X-Forwarded-Host is not read."""
+    hops = int(app.config.get("PROXY_HOPS") or 0)
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0,
+                                x_prefix=0)
+
+
 def register(app) -> None:
+    trust_proxy(app)
     tile_origin = _origin(app.config.get("TILE_URL", ""))
     app.jinja_env.globals["csp_nonce"] = csp_nonce
 

@@ -1,0 +1,375 @@
+"""Running for real: configuration, security headers, proxy, probes, rate limits in Redis,
+structured logs without personal data, the 503 page when the database is away."""
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import uuid
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+
+import pytest
+from flask_login import login_user
+from sqlalchemy import func, select
+
+from volunteer import create_app
+from volunteer.config import ConfigurationError, from_environment
+from volunteer.extensions import db, limiter
+from volunteer.models import Ticket
+
+from .factories import make_user
+
+ROOT = Path(__file__).resolve().parent.parent
+REDIS_URL = os.environ.get("TEST_REDIS_URL")
+CLOSED_PORT_REDIS = "redis://127.0.0.1:1/0"
+RESIDENT = {
+    "name": "Hoàng Thị Bích Ngọc",
+    "phone": "0987 654 321",
+    "ward": "19336:2008",
+    "address": "27 Hàm Nghi",
+    "category": "vneid",
+    "description": "Cần kích hoạt VNeID",
+    "consent": "y",
+}
+_HIDDEN = re.compile(r'<input[^>]*name="(\w+)"[^>]*type="hidden"[^>]*value="([^"]*)"')
+
+
+def submit_request(client, **overrides):
+    """Post the public form as a browser would, hidden fields included."""
+    payload = dict(_HIDDEN.findall(client.get("/").get_data(as_text=True)))
+    payload.update(RESIDENT)
+    payload.update(overrides)
+    return client.post("/", data=payload)
+
+
+def ticket_count(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count(Ticket.id)))
+
+
+@pytest.fixture
+def fresh_limiter():
+    """The limiter object is global: put back whatever a fault test changed."""
+    yield limiter
+    limiter._storage_dead = False
+
+
+# --- configuration -----------------------------------------------------------------
+
+def test_server_database_without_secret_key_refuses_to_start(monkeypatch, tmp_path):
+    """With DATABASE_URL on PostgreSQL and no SECRET_KEY, create_app stops with a clear message."""
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("DATABASE_URL", "postgresql://127.0.0.1:5432/anything")
+    with pytest.raises(ConfigurationError, match="SECRET_KEY must be set"):
+        create_app({})
+
+
+def test_wsgi_entry_point_refuses_to_start_without_secret_key(tmp_path):
+    """The process gunicorn would run exits non-zero and says why, before serving anything."""
+    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "REDIS_URL")}
+    env["DATABASE_URL"] = "postgresql://127.0.0.1:5432/anything"
+    result = subprocess.run([sys.executable, "-c", "import wsgi"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_embedded_default_makes_its_own_secret_once(monkeypatch, tmp_path):
+    """Without DATABASE_URL the secret is generated into instance/ once and reused."""
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    first = from_environment(str(tmp_path))
+    second = from_environment(str(tmp_path))
+    assert first["SECRET_KEY"] == second["SECRET_KEY"] and len(first["SECRET_KEY"]) >= 32
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+    assert first["RATELIMIT_STORAGE_URI"] == "memory://"
+
+
+def test_production_settings_use_redis_and_secure_cookies(monkeypatch, tmp_path):
+    """A server database turns on secure cookies; REDIS_URL becomes the rate-limit storage."""
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/3")
+    config = from_environment(str(tmp_path), given={
+        "SQLALCHEMY_DATABASE_URI": "postgresql://127.0.0.1/db", "SECRET_KEY": "k"})
+    assert config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
+    assert config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/3"
+    assert config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] is True
+    assert config["SESSION_COOKIE_SECURE"] and config["REMEMBER_COOKIE_SECURE"]
+    assert config["MAX_CONTENT_LENGTH"] <= 1024 * 1024
+
+
+def _production_cookie_settings(tmp_path) -> dict:
+    config = from_environment(str(tmp_path), given={
+        "SQLALCHEMY_DATABASE_URI": "postgresql://127.0.0.1/db", "SECRET_KEY": "k"})
+    return {k: v for k, v in config.items() if k.startswith(("SESSION_COOKIE", "REMEMBER_COOKIE"))}
+
+
+def test_session_cookie_is_secure_httponly_lax(make_app, tmp_path):
+    """In production the session cookie goes out Secure, HttpOnly and SameSite=Lax."""
+    app = make_app(**_production_cookie_settings(tmp_path))
+    response = app.test_client().get("/", base_url="https://localhost")
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_remember_cookie_lasts_thirty_days_and_is_locked_down(make_app, tmp_path, backend):
+    """"Remember me" keeps a volunteer signed in 30 days, not Flask-Login's 365, with safe flags."""
+    app = make_app(**_production_cookie_settings(tmp_path))
+    with app.app_context():
+        user = make_user("volunteer")
+        db.session.commit()
+        user_id = user.id
+
+    @app.route("/_remember")
+    def remember():
+        from volunteer.models import User
+
+        login_user(db.session.get(User, user_id), remember=True)
+        return "ok"
+
+    response = app.test_client().get("/_remember", base_url="https://localhost")
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("remember_token="))
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    expires = parsedate_to_datetime(re.search(r"Expires=([^;]+)", cookie).group(1))
+    days = (expires - datetime.now(timezone.utc)).total_seconds() / 86400
+    assert 29.9 < days <= 30
+
+
+# --- headers ---------------------------------------------------------------------
+
+def test_every_page_carries_the_security_headers(client):
+    """CSP with a fresh nonce per request and no unsafe-inline scripts, nosniff, referrer, no framing."""
+    first = client.get("/")
+    second = client.get("/track")
+    nonces = []
+    for response in (first, second):
+        csp = response.headers["Content-Security-Policy"]
+        script_src = next(d for d in csp.split(";") if d.strip().startswith("script-src"))
+        assert "'unsafe-inline'" not in script_src and "'unsafe-eval'" not in script_src
+        assert "frame-ancestors 'none'" in csp and "object-src 'none'" in csp
+        nonces.append(re.search(r"'nonce-([^']+)'", script_src).group(1))
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Referrer-Policy"]
+        assert "Strict-Transport-Security" not in response.headers
+    assert nonces[0] != nonces[1]
+
+
+def test_inline_scripts_carry_the_nonce(client):
+    """Every inline <script> on the public pages has this response's nonce (else CSP blocks it)."""
+    for url in ("/", "/track"):
+        response = client.get(url)
+        nonce = re.search(r"'nonce-([^']+)'", response.headers["Content-Security-Policy"]).group(1)
+        for tag in re.findall(r"<script\b[^>]*>", response.get_data(as_text=True)):
+            assert "src=" in tag or f'nonce="{nonce}"' in tag, tag
+
+
+def test_hsts_only_over_https(client):
+    """HSTS is sent over HTTPS (as the proxy reports it), never over plain HTTP."""
+    assert "Strict-Transport-Security" not in client.get("/healthz").headers
+    secure = client.get("/healthz", base_url="https://localhost")
+    assert "max-age=" in secure.headers["Strict-Transport-Security"]
+
+
+def test_https_scheme_comes_from_the_trusted_proxy(make_app):
+    """Behind one proxy hop, X-Forwarded-Proto: https counts; without PROXY_HOPS it is ignored."""
+    behind = make_app(PROXY_HOPS=1).test_client()
+    direct = make_app(PROXY_HOPS=0).test_client()
+    headers = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"}
+    assert "Strict-Transport-Security" in behind.get("/healthz", headers=headers).headers
+    assert "Strict-Transport-Security" not in direct.get("/healthz", headers=headers).headers
+
+
+def test_oversized_body_is_refused_with_413(app, client):
+    """A body over MAX_CONTENT_LENGTH gets 413 and stores nothing."""
+    response = submit_request(client, description="x" * (app.config["MAX_CONTENT_LENGTH"] + 10))
+    assert response.status_code == 413
+    assert ticket_count(app) == 0
+
+
+# --- probes ------------------------------------------------------------------------
+
+def test_healthz_and_readyz_answer_when_all_is_well(client):
+    """/healthz says the process is up; /readyz says the database answers."""
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.get_json()["checks"] == {"database": "ok"}
+
+
+def test_readyz_fails_when_redis_is_configured_but_away(make_app):
+    """With REDIS_URL pointing at nothing, /readyz answers 503 naming Redis."""
+    app = make_app(REDIS_URL=CLOSED_PORT_REDIS)
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 503
+    assert response.get_json()["checks"] == {"database": "ok", "redis": "fail"}
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="TEST_REDIS_URL not set")
+def test_readyz_checks_redis_when_configured(make_app):
+    """With a live Redis, /readyz reports both checks ok."""
+    app = make_app(REDIS_URL=REDIS_URL)
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 200
+    assert response.get_json()["checks"] == {"database": "ok", "redis": "ok"}
+
+
+# --- the database away -----------------------------------------------------------
+
+def _database_away_app(uri, **overrides):
+    return create_app({"TESTING": True, "SECRET_KEY": "s", "SQLALCHEMY_DATABASE_URI": uri,
+                       "RATELIMIT_STORAGE_URI": "memory://", **overrides})
+
+
+def _assert_friendly_503(response):
+    page = response.get_data(as_text=True)
+    assert response.status_code == 503
+    assert response.headers["Retry-After"]
+    assert "Hệ thống đang tạm gián đoạn" in page
+    assert "Traceback" not in page and "OperationalError" not in page and "psycopg" not in page
+
+
+def test_postgresql_away_gives_a_friendly_503():
+    """With PostgreSQL unreachable, pages, a signed-in visit and a form post all get the 503 page."""
+    app = _database_away_app("postgresql://127.0.0.1:1/nothing")
+    client = app.test_client()
+    _assert_friendly_503(client.get("/"))
+    form_post = _database_away_app("postgresql://127.0.0.1:1/nothing", WTF_CSRF_ENABLED=False)
+    _assert_friendly_503(form_post.test_client().post("/", data=RESIDENT))
+    with client.session_transaction() as session:
+        session["_user_id"] = "1:1"
+    _assert_friendly_503(client.get("/track"))
+    assert client.get("/readyz").status_code == 503
+    assert client.get("/healthz").status_code == 200
+    json_response = client.get("/", headers={"Accept": "application/json"})
+    assert json_response.status_code == 503 and json_response.get_json()["error"]["status"] == 503
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_sqlite_away_then_back_recovers_without_restart(tmp_path, sqlite_template):
+    """A missing database directory gives 503; once the file is back, the same app serves 200."""
+    folder = tmp_path / "gone"
+    app = _database_away_app(f"sqlite:///{folder / 'volunteer.sqlite'}")
+    client = app.test_client()
+    _assert_friendly_503(client.get("/"))
+    folder.mkdir()
+    shutil.copy(sqlite_template, folder / "volunteer.sqlite")
+    assert client.get("/").status_code == 200
+    assert client.get("/readyz").status_code == 200
+    with app.app_context():
+        db.engine.dispose()
+
+
+# --- rate limits -------------------------------------------------------------------
+
+def _track_attempt(client, forwarded_for=None):
+    headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
+    return client.post("/track", data={"reference": "DH-AAAAAA", "phone_last4": "1234"},
+                       headers=headers)
+
+
+def test_forged_forwarded_for_cannot_dodge_the_limit(make_app, fresh_limiter):
+    """Behind one proxy hop, only the proxy's entry counts: varying the forged part changes nothing."""
+    app = make_app(PROXY_HOPS=1, WTF_CSRF_ENABLED=False, RATELIMIT_TRACKING="3 per minute")
+    client = app.test_client()
+    statuses = [_track_attempt(client, f"10.9.{i}.1, 198.51.100.7").status_code for i in range(4)]
+    assert statuses == [404, 404, 404, 429]
+    # Another real client (another proxy entry) has its own allowance.
+    assert _track_attempt(client, "10.9.9.9, 198.51.100.8").status_code == 404
+
+
+def test_without_a_proxy_forwarded_for_is_ignored(make_app, fresh_limiter):
+    """Served directly, X-Forwarded-For is not trusted at all: the socket address is the key."""
+    app = make_app(PROXY_HOPS=0, WTF_CSRF_ENABLED=False, RATELIMIT_TRACKING="2 per minute")
+    client = app.test_client()
+    statuses = [_track_attempt(client, f"198.51.100.{i}").status_code for i in range(3)]
+    assert statuses == [404, 404, 429]
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="TEST_REDIS_URL not set")
+def test_rate_limits_in_redis_are_shared_between_workers(make_app, fresh_limiter):
+    """Two app instances (two workers) on one Redis share one allowance; the keys live in Redis."""
+    import redis
+
+    prefix = f"volunteer-test-{uuid.uuid4().hex[:8]}"
+    settings = dict(RATELIMIT_STORAGE_URI=REDIS_URL, RATELIMIT_KEY_PREFIX=prefix,
+                    WTF_CSRF_ENABLED=False, RATELIMIT_TRACKING="2 per minute")
+    # Flask-Limiter keeps the first key prefix it saw in this process: use that one.
+    prefix = limiter._key_prefix or prefix
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        worker_one = make_app(**settings).test_client()
+        assert [_track_attempt(worker_one).status_code for _ in range(2)] == [404, 404]
+        worker_two = make_app(**settings).test_client()
+        assert _track_attempt(worker_two).status_code == 429
+        assert any(b"public.track" in key for key in client.keys(f"*{prefix}*"))
+    finally:
+        for key in client.scan_iter(f"*{prefix}*"):
+            client.delete(key)
+        client.close()
+
+
+def test_redis_away_falls_back_to_memory_limits(make_app, fresh_limiter):
+    """With Redis down the app still starts and serves, and the limits hold per process."""
+    app = make_app(RATELIMIT_STORAGE_URI=CLOSED_PORT_REDIS, WTF_CSRF_ENABLED=False,
+                   RATELIMIT_TRACKING="2 per minute")
+    client = app.test_client()
+    assert client.get("/").status_code == 200
+    statuses = [_track_attempt(client).status_code for _ in range(3)]
+    assert statuses == [404, 404, 429]
+
+
+# --- structured logs ----------------------------------------------------------------
+
+def _request_lines(text: str) -> list[dict]:
+    lines = []
+    for line in text.splitlines():
+        if line.startswith("{"):
+            record = json.loads(line)
+            if record.get("event") == "request":
+                lines.append(record)
+    return lines
+
+
+def test_request_log_is_one_json_line_with_no_personal_data(app, client, caplog, capsys):
+    """Submitting a ticket logs JSON lines with id, status and time, and never the name or phone."""
+    caplog.set_level("DEBUG")
+    response = submit_request(client)
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"])
+    captured = capsys.readouterr()
+    logs = "\n".join([captured.out, captured.err, caplog.text])
+    for secret in ("Hoàng Thị Bích Ngọc", "Bích Ngọc", "0987 654 321", "0987654321", "987654321",
+                   "+84987654321", "654321", "Hàm Nghi"):
+        assert secret not in logs, secret
+    lines = _request_lines(captured.out)
+    posted = [line for line in lines if line["method"] == "POST" and line["path"] == "/"]
+    assert len(posted) == 1
+    assert posted[0]["status"] == 302 and posted[0]["duration_ms"] >= 0
+    assert posted[0]["user_id"] is None and re.fullmatch(r"[0-9a-f]{32}", posted[0]["request_id"])
+    assert page.headers["X-Request-ID"] in {line["request_id"] for line in lines}
+
+
+def test_request_log_names_the_signed_in_user_by_id_only(app, client, sign_in, capsys):
+    """A staff request logs the user's numeric id, not their name or phone; no query string."""
+    with app.app_context():
+        user = make_user("volunteer", name="Lê Minh Tuấn", phone="+84905111222")
+        db.session.commit()
+        user_id = user.id
+        sign_in(client, user)
+    client.get("/track?reference=DH-SECRET&phone=0905111222")
+    out = capsys.readouterr().out
+    line = _request_lines(out)[-1]
+    assert line["user_id"] == user_id and line["path"] == "/track"
+    assert "Lê Minh Tuấn" not in out and "0905111222" not in out and "DH-SECRET" not in out
+
+
+def test_incoming_request_id_is_kept_only_when_well_formed(client, capsys):
+    """A proxy's X-Request-ID is echoed back; a hostile one is replaced, never logged."""
+    kept = client.get("/healthz", headers={"X-Request-ID": "proxy-abc-12345678"})
+    assert kept.headers["X-Request-ID"] == "proxy-abc-12345678"
+    hostile = client.get("/healthz", headers={"X-Request-ID": "0987654321 <script>"})
+    assert hostile.headers["X-Request-ID"] != "0987654321 <script>"
+    assert "<script>" not in capsys.readouterr().out

@@ -1,0 +1,100 @@
+"""One JSON line per request on stdout, for the proxy's and the operator's eyes.
+
+The line carries no personal data: no query string (a `next=` or a search could hold
+anything), no form fields, no client address, only the user's numeric id. The request
+id comes back as X-Request-ID so a resident's screenshot can be matched to a line.
+"""
+import json
+import logging
+import re
+import sys
+import time
+import uuid
+
+from flask import g, request
+
+LOGGER_NAME = "volunteer.access"
+# A proxy's id is kept when it looks like one; anything else (a header a client made
+# up, possibly carrying text we must not log) is replaced.
+_INCOMING_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
+
+
+class _StdoutHandler(logging.StreamHandler):
+    """Writes to whatever sys.stdout is at the moment (gunicorn, pytest's capture)."""
+
+    def __init__(self):
+        super().__init__(sys.stdout)
+
+    @property
+    def stream(self):
+        return sys.stdout
+
+    @stream.setter
+    def stream(self, _value):
+        pass
+
+
+def access_logger() -> logging.Logger:
+    logger = logging.getLogger(LOGGER_NAME)
+    if not any(isinstance(h, _StdoutHandler) for h in logger.handlers):
+        handler = _StdoutHandler()
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        # Its own handler only: the app logger's stderr handler would print it twice.
+        logger.propagate = False
+    # Alembic's env.py runs logging.config.fileConfig, which disables every logger that
+    # exists at that moment (migrations in the same process as an app: tests, scripts).
+    logger.disabled = False
+    return logger
+
+
+def request_id() -> str:
+    if "request_id" not in g:
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming if _INCOMING_ID.fullmatch(incoming) else uuid.uuid4().hex
+    return g.request_id
+
+
+def _user_id() -> int | None:
+    # Only a user already loaded by the view: loading one here would query the
+    # database, which may be the very thing that is down.
+    user = g.get("_login_user")
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return getattr(user, "id", None)
+
+
+def register(app) -> None:
+    logger = access_logger()
+
+    def start_clock():
+        g.request_started = time.perf_counter()
+        request_id()
+
+    # First of all hooks, so a request refused early (CSRF, rate limit) is timed too.
+    app.before_request_funcs.setdefault(None, []).insert(0, start_clock)
+
+    @app.after_request
+    def log_request(response):
+        started = g.get("request_started")
+        duration_ms = round((time.perf_counter() - started) * 1000, 1) if started else None
+        response.headers["X-Request-ID"] = request_id()
+        if request.endpoint == "static":
+            return response
+        logger.info(
+            json.dumps(
+                {
+                    "event": "request",
+                    "request_id": request_id(),
+                    "user_id": _user_id(),
+                    "method": request.method,
+                    "path": request.path,
+                    "endpoint": request.endpoint,
+                    "status": response.status_code,
+                    "duration_ms": duration_ms,
+                },
+                separators=(",", ":"),
+            )
+        )
+        return response
