@@ -17,6 +17,13 @@ run: install translations assets
 test: install-dev translations assets browser
 	$(BIN)/python -m pytest
 
+# Production: gunicorn (gunicorn.conf.py) behind one reverse proxy (deploy/nginx.conf).
+# Needs SECRET_KEY; reads DATABASE_URL (PostgreSQL) and REDIS_URL. See README "Production".
+serve: install translations assets
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed
+	PROXY_HOPS=$${PROXY_HOPS:-1} $(BIN)/gunicorn --config gunicorn.conf.py wsgi:app
+
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip

@@ -1,0 +1,57 @@
+"""gunicorn settings for `make serve` (production: PostgreSQL, Redis, behind nginx).
+
+Every value can be overridden from the environment, so the same file serves a laptop
+and a province's app servers. The app reads DATABASE_URL, REDIS_URL and SECRET_KEY
+itself (volunteer/config.py) and refuses to start without SECRET_KEY on a server
+database.
+"""
+import json
+import multiprocessing
+import os
+
+# Loopback or a unix socket only: the proxy is the one trusted hop (PROXY_HOPS=1), so
+# nothing else may reach gunicorn and forge X-Forwarded-For.
+# e.g. GUNICORN_BIND=unix:/run/volunteer/gunicorn.sock
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000").split(",")
+
+# Sync workers: nginx buffers slow phones, so each worker spends its time on Python
+# and the database. 2 × CPU + 1 is gunicorn's rule of thumb; every worker holds its
+# own small database pool, so keep workers × pool well under PostgreSQL's
+# max_connections when adding app servers.
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+worker_class = "gthread" if threads > 1 else "sync"
+
+# A request that takes 30 s is stuck (a page here takes milliseconds): kill the worker
+# and start a fresh one. On HUP or TERM, workers get 30 s to finish what they serve.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
+keepalive = 5
+# Recycle workers now and then so a slow leak never becomes an outage.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "5000"))
+max_requests_jitter = max_requests // 10
+
+# Each worker builds its own app (and database engine) after the fork: no connection
+# is ever shared between processes, and `kill -HUP` reloads the code gracefully.
+preload_app = False
+pidfile = os.environ.get("GUNICORN_PIDFILE") or None
+proc_name = "volunteer"
+
+# Logs to stdout/stderr for the service manager. The access line is JSON, without the
+# query string or the client address (personal data); the app writes its own line
+# (event "request", with the user id) and both carry the same request_id.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+access_log_format = json.dumps(
+    {
+        "event": "access",
+        "request_id": "%({x-request-id}o)s",
+        "method": "%(m)s",
+        "path": "%(U)s",
+        "status": "%(s)s",
+        "bytes": "%(B)s",
+        "duration_ms": "%(M)s",
+    },
+    separators=(",", ":"),
+)
