@@ -1,0 +1,623 @@
+"""Load and faults against gunicorn on loopback, with PostgreSQL and Redis.
+
+    .venv/bin/python bench/load.py steady [--seconds 60] [--phase-seconds 15] [--clients 12]
+    .venv/bin/python bench/load.py faults [--seconds 30] [--clients 12]
+
+Both create a PostgreSQL database of their own (volunteer_bench_<pid>, dropped at the
+end; never `test`), migrate and seed it (the city, 2 volunteers per team, a
+coordinator, 270 open tickets), and start `gunicorn -c gunicorn.conf.py wsgi:app`
+(PROXY_HOPS=1, REDIS_URL on Redis database 13) and, for `steady`, the ceiling app
+(bench/ceiling_app.py: one indexed query, same gunicorn settings) on loopback ports.
+
+steady: in the same run, each for --phase-seconds with --clients closed-loop clients:
+  ceiling   GET /ceiling on the minimal app
+  submit    POST / (the public form; the CSRF token fetched once per client)
+  queue     GET the volunteers' queue page (signed in)
+then the mix for --seconds: residents (form, submit, confirmation, track, status),
+volunteers (queue, ticket, claim) and coordinators (map, dashboard).
+faults: the mix for --seconds three times; at a third of each run: kill -9 one
+gunicorn worker / restart PostgreSQL / stop Redis (restarted 10 s later).
+
+Afterwards every submission the app accepted (a 302 to its reference) must be in the
+database exactly once; retried submissions reuse their submission key, as a browser
+resubmitting the same form does. Each simulated resident comes from its own address
+(X-Forwarded-For, read from the one trusted hop), so rate limits do not throttle the
+bench; they are still checked in Redis on every request. Prints figures; asserts
+nothing. Only loopback traffic.
+"""
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import http.client
+import os
+import random
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections import Counter, defaultdict
+from http.cookies import SimpleCookie
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+BIN = ROOT / ".venv" / "bin"
+ADMIN_URL = os.environ.get("BENCH_ADMIN_URL", "postgresql://127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
+PASSWORD = "bench-mat-khau-2026"
+SECRET_KEY = "bench-" + uuid.uuid4().hex
+LOG_DIR = Path(os.environ.get("BENCH_LOG_DIR", "/tmp/volunteer-bench"))
+PG_RESTART = ["pg_ctlcluster", "--skip-systemctl-redirect", "15", "main", "restart"]
+REDIS_START = ["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "-::1", "--port", "6379",
+               "--save", "", "--appendonly", "no", "--dir", "/var/lib/redis",
+               "--logfile", "/var/log/redis/ci.log"]
+_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+_REFERENCE = re.compile(r"/submitted/([A-Z]+-[A-Z0-9]{6})")
+
+
+# --- setup -------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def database_url(name: str) -> str:
+    base, _, _ = ADMIN_URL.rpartition("/")
+    return f"{base}/{name}"
+
+
+def create_database(name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def drop_database(name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def prepare(url: str) -> dict:
+    """Migrate, seed, add staff and open tickets; return the URLs and accounts."""
+    from flask import url_for
+    from flask_migrate import upgrade
+
+    from volunteer import create_app, geo, tickets
+    from volunteer.extensions import db
+    from volunteer.models import Category, Team, User, Ward
+    from volunteer.seeding import seed_city
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET_KEY,
+                      "RATELIMIT_STORAGE_URI": "memory://"})
+    info: dict = {"volunteers": [], "coordinators": []}
+    with app.app_context():
+        upgrade()
+        seed_city(geo.load_city(app.config["CITY_FILE"]))
+        db.session.commit()
+        teams = db.session.query(Team).order_by(Team.id).all()
+        number = 0
+        for team in teams:
+            for _ in range(2):
+                number += 1
+                user = User(name=f"TNV {number}", phone=f"+8490{number:07d}", role="volunteer",
+                            team_id=team.id)
+                user.set_password(PASSWORD)
+                db.session.add(user)
+                info["volunteers"].append(user.phone)
+        coordinator = User(name="Điều phối", phone="+84909999999", role="coordinator")
+        coordinator.set_password(PASSWORD)
+        db.session.add(coordinator)
+        info["coordinators"].append(coordinator.phone)
+        db.session.flush()
+        wards = db.session.query(Ward).filter(Ward.is_routing_area.is_(True)).all()
+        categories = db.session.query(Category).all()
+        for ward in wards:
+            for i in range(30):
+                tickets.create_ticket(tickets.Request(
+                    name=f"Cư dân {ward.code}-{i}", phone=f"+8491{random.randrange(10**7):07d}",
+                    category_id=random.choice(categories).id, description="Cần hỗ trợ VNeID",
+                    address=f"{i + 1} Lê Duẩn", ward_id=ward.id, channel="phone"))
+        db.session.commit()
+        info["wards"] = [w.key for w in wards]
+        info["categories"] = [c.code for c in categories]
+        views = app.view_functions
+        with app.test_request_context():
+            info["login"] = url_for("auth.login") if "auth.login" in views else None
+            info["queue"] = url_for("volunteers.queue") if "volunteers.queue" in views else None
+            info["ticket"] = (url_for("volunteers.ticket", reference="REF")
+                              if "volunteers.ticket" in views else None)
+            info["claim"] = (url_for("volunteers.act", reference="REF", action="claim")
+                             if "volunteers.act" in views else None)
+            info["map"] = url_for("coordinator.map") if "coordinator.map" in views else None
+            info["dashboard"] = (url_for("coordinator.dashboard")
+                                 if "coordinator.dashboard" in views else None)
+        db.session.remove()
+        db.engine.dispose()
+    return info
+
+
+class Server:
+    """One gunicorn master on a loopback port, with its log in LOG_DIR."""
+
+    def __init__(self, name: str, target: str, env: dict):
+        self.name = name
+        self.port = free_port()
+        LOG_DIR.mkdir(parents=True, exist_ok=True)
+        self.log_path = LOG_DIR / f"{name}.log"
+        self.log = open(self.log_path, "w")
+        full_env = {**os.environ, **env, "GUNICORN_BIND": f"127.0.0.1:{self.port}",
+                    "PYTHONPATH": str(ROOT)}
+        self.process = subprocess.Popen(
+            [str(BIN / "gunicorn"), "--config", str(ROOT / "gunicorn.conf.py"), target],
+            cwd=ROOT, env=full_env, stdout=self.log, stderr=subprocess.STDOUT,
+            start_new_session=True)
+        self.wait_ready()
+
+    def wait_ready(self, path: str = "/", timeout: float = 60) -> None:
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+                conn.request("GET", "/healthz")
+                conn.getresponse().read()
+                conn.close()
+                return
+            except OSError:
+                time.sleep(0.3)
+        raise RuntimeError(f"{self.name} did not start; see {self.log_path}")
+
+    def workers(self) -> list[int]:
+        try:
+            text = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text()
+        except OSError:
+            return []
+        return [int(pid) for pid in text.split()]
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=40)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        self.log.close()
+
+
+# --- the client --------------------------------------------------------------------
+
+class Client:
+    """A browser, roughly: one keep-alive connection, cookies, a source address."""
+
+    def __init__(self, port: int, records: list, address: str | None = None):
+        self.port = port
+        self.records = records
+        self.cookies: dict[str, str] = {}
+        self.address = address
+        self.conn: http.client.HTTPConnection | None = None
+
+    def fresh_identity(self) -> None:
+        self.cookies = {}
+        self.address = f"10.{random.randrange(256)}.{random.randrange(256)}.{random.randrange(1, 255)}"
+
+    def call(self, label: str, method: str, path: str, form: dict | None = None,
+             ok_statuses=()) -> tuple[int, dict, str]:
+        headers = {"Accept": "text/html"}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        if self.address:
+            headers["X-Forwarded-For"] = self.address
+        body = None
+        if form is not None:
+            body = urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        started = time.perf_counter()
+        try:
+            if self.conn is None:
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+            self.conn.request(method, path, body=body, headers=headers)
+            response = self.conn.getresponse()
+            text = response.read().decode("utf-8", "replace")
+            status = response.status
+            response_headers = {k.lower(): v for k, v in response.getheaders()}
+            for value in response.headers.get_all("Set-Cookie") or []:
+                cookie = SimpleCookie()
+                cookie.load(value)
+                for key, morsel in cookie.items():
+                    self.cookies[key] = morsel.value
+            if response_headers.get("connection", "").lower() == "close":
+                self.conn.close()
+                self.conn = None
+        except (OSError, http.client.HTTPException):
+            status, response_headers, text = 0, {}, ""
+            if self.conn is not None:
+                self.conn.close()
+            self.conn = None
+        elapsed = (time.perf_counter() - started) * 1000
+        good = 200 <= status < 400 or status in ok_statuses
+        self.records.append((label, status, elapsed, time.time(), good))
+        return status, response_headers, text
+
+
+def csrf_of(text: str) -> str | None:
+    match = _CSRF.search(text)
+    return match.group(1) if match else None
+
+
+def resident_form(csrf: str, info: dict) -> dict:
+    return {
+        "csrf_token": csrf,
+        "name": random.choice(["Nguyễn Thị Lan", "Trần Văn Hùng", "Lê Thị Hoa", "Phạm Minh"]),
+        "phone": f"091{random.randrange(10**7):07d}",
+        "ward": random.choice(info["wards"]),
+        "address": f"{random.randrange(1, 300)} Hùng Vương",
+        "category": random.choice(info["categories"]),
+        "description": "Cần hướng dẫn cài đặt và kích hoạt ứng dụng",
+        "consent": "y",
+        "submission_key": "bench" + uuid.uuid4().hex,
+        "lat": "", "lon": "", "location_source": "", "via": "",
+    }
+
+
+def submit(client: Client, form: dict, accepted: list, label: str = "submit") -> str | None:
+    """POST the form; on a failure that may not have reached the database, resubmit
+    the same form (same submission key) once a second later, as a resident would."""
+    for attempt in range(3):
+        status, headers, _ = client.call(label if attempt == 0 else label + "_retry", "POST", "/", form)
+        if status == 302:
+            match = _REFERENCE.search(headers.get("location", ""))
+            if match:
+                accepted.append((form["submission_key"], match.group(1)))
+                return match.group(1)
+            return None
+        if status in (0, 500, 502, 503):
+            time.sleep(1)
+            continue
+        return None
+    return None
+
+
+def sign_in(client: Client, info: dict, phone: str) -> bool:
+    if not info["login"]:
+        return False
+    _, _, page = client.call("login_form", "GET", info["login"])
+    csrf = csrf_of(page)
+    status, _, _ = client.call("login", "POST", info["login"],
+                               {"csrf_token": csrf or "", "login": phone, "password": PASSWORD})
+    return status == 302
+
+
+def run_resident(port, info, deadline, records, accepted):
+    client = Client(port, records)
+    while time.time() < deadline:
+        client.fresh_identity()
+        _, _, page = client.call("form", "GET", "/")
+        csrf = csrf_of(page)
+        if not csrf:
+            time.sleep(0.2)
+            continue
+        form = resident_form(csrf, info)
+        reference = submit(client, form, accepted)
+        if not reference:
+            continue
+        client.call("submitted", "GET", f"/submitted/{reference}")
+        client.call("track", "POST", "/track", {"csrf_token": csrf, "reference": reference,
+                                                 "phone_last4": form["phone"][-4:]})
+        client.call("status", "GET", f"/track/{reference}")
+
+
+def run_volunteer(port, info, deadline, records, phone):
+    client = Client(port, records, address=f"10.200.{random.randrange(256)}.1")
+    if not info["queue"] or not sign_in(client, info, phone):
+        return
+    pattern = re.compile(re.escape(info["ticket"]).replace("REF", r"([A-Z]+-[A-Z0-9]{6})") + '"')
+    while time.time() < deadline:
+        status, _, page = client.call("queue", "GET", info["queue"])
+        if status == 0 or status >= 500:
+            time.sleep(0.5)
+            continue
+        references = pattern.findall(page)
+        if not references or not info["claim"]:
+            continue
+        reference = random.choice(references)
+        _, _, page = client.call("ticket", "GET", info["ticket"].replace("REF", reference))
+        csrf = csrf_of(page)
+        if csrf and "/claim" in page:
+            # 409: another volunteer won the race; that is the design, not an error.
+            client.call("claim", "POST", info["claim"].replace("REF", reference),
+                        {"csrf_token": csrf}, ok_statuses=(409,))
+
+
+def run_coordinator(port, info, deadline, records, phone):
+    client = Client(port, records, address=f"10.201.{random.randrange(256)}.1")
+    if not info["map"] or not sign_in(client, info, phone):
+        return
+    while time.time() < deadline:
+        status, _, _ = client.call("map", "GET", info["map"])
+        if status == 0 or status >= 500:
+            time.sleep(0.5)
+        if info["dashboard"]:
+            client.call("dashboard", "GET", info["dashboard"])
+
+
+def run_ceiling(port, deadline, records):
+    client = Client(port, records)
+    while time.time() < deadline:
+        client.call("ceiling", "GET", "/ceiling")
+
+
+def run_submit_only(port, info, deadline, records, accepted):
+    client = Client(port, records)
+    client.fresh_identity()
+    _, _, page = client.call("form", "GET", "/")
+    csrf = csrf_of(page)
+    while time.time() < deadline:
+        client.address = f"10.{random.randrange(256)}.{random.randrange(256)}.{random.randrange(1, 255)}"
+        submit(client, resident_form(csrf, info), accepted)
+
+
+def run_queue_only(port, info, deadline, records, phone):
+    client = Client(port, records, address=f"10.202.{random.randrange(256)}.1")
+    if not info["queue"] or not sign_in(client, info, phone):
+        return
+    while time.time() < deadline:
+        client.call("queue", "GET", info["queue"])
+
+
+def run_group(kind: str, port: int, info: dict, deadline: float, users: list) -> tuple:
+    """In a child process: one thread per simulated user; returns records and accepted."""
+    records: list = []
+    accepted: list = []
+    threads = []
+    for role, phone in users:
+        if kind == "ceiling":
+            target, args = run_ceiling, (port, deadline, records)
+        elif kind == "submit":
+            target, args = run_submit_only, (port, info, deadline, records, accepted)
+        elif kind == "queue":
+            target, args = run_queue_only, (port, info, deadline, records, phone)
+        elif role == "resident":
+            target, args = run_resident, (port, info, deadline, records, accepted)
+        elif role == "volunteer":
+            target, args = run_volunteer, (port, info, deadline, records, phone)
+        else:
+            target, args = run_coordinator, (port, info, deadline, records, phone)
+        thread = threading.Thread(target=target, args=args, daemon=True)
+        thread.start()
+        threads.append(thread)
+    for thread in threads:
+        thread.join(timeout=max(1, deadline - time.time() + 60))
+    return records, accepted
+
+
+def drive(kind: str, port: int, info: dict, seconds: float, clients: int, during=None) -> tuple:
+    """Run `clients` simulated users in 2 processes for `seconds`; `during(started)`
+    runs in this process meanwhile (fault injection). Returns records, accepted, span."""
+    if kind == "mix":
+        residents = max(1, clients // 2)
+        volunteers = max(1, clients // 3)
+        coordinators = max(1, clients - residents - volunteers)
+        users = ([("resident", None)] * residents
+                 + [("volunteer", p) for p in (info["volunteers"] * 4)[:volunteers]]
+                 + [("coordinator", info["coordinators"][0])] * coordinators)
+    elif kind == "queue":
+        users = [("volunteer", p) for p in (info["volunteers"] * 4)[:clients]]
+    else:
+        users = [(kind, None)] * clients
+    random.shuffle(users)
+    groups = [users[0::2], users[1::2]]
+    started = time.time()
+    deadline = started + seconds
+    with concurrent.futures.ProcessPoolExecutor(max_workers=2) as pool:
+        futures = [pool.submit(run_group, kind, port, info, deadline, group) for group in groups if group]
+        if during is not None:
+            during(started)
+        results = [f.result() for f in futures]
+    records = [r for rec, _ in results for r in rec]
+    accepted = [a for _, acc in results for a in acc]
+    return records, accepted, time.time() - started
+
+
+# --- figures -----------------------------------------------------------------------
+
+def summarize(title: str, records: list, span: float) -> dict:
+    by_label = defaultdict(list)
+    for label, status, elapsed, _, good in records:
+        by_label[label].append((status, elapsed, good))
+    print(f"\n{title} ({span:.0f} s, {len(records)} requests, {len(records) / span:.0f} req/s)")
+    print(f"  {'page':<14}{'count':>7}{'req/s':>9}{'median ms':>11}{'p95 ms':>9}  errors")
+    figures = {}
+    for label in sorted(by_label):
+        rows = by_label[label]
+        times = sorted(e for _, e, _ in rows)
+        median = statistics.median(times)
+        p95 = times[min(len(times) - 1, int(len(times) * 0.95))]
+        errors = Counter(s for s, _, good in rows if not good)
+        rate = len(rows) / span
+        figures[label] = rate
+        shown = ", ".join(f"{s or 'conn'}×{n}" for s, n in sorted(errors.items())) or "0"
+        print(f"  {label:<14}{len(rows):>7}{rate:>9.1f}{median:>11.1f}{p95:>9.1f}  {shown}")
+    return figures
+
+
+def check_accepted(url: str, accepted: list) -> None:
+    """Every acknowledged submission is in the database, once."""
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            "SELECT submission_key, reference FROM tickets WHERE submission_key LIKE 'bench%'"
+        ).fetchall()
+    stored = Counter(key for key, _ in rows)
+    by_key = dict(rows)
+    acknowledged = dict(accepted)
+    missing = [k for k in acknowledged if k not in by_key]
+    wrong = [k for k, ref in acknowledged.items() if k in by_key and by_key[k] != ref]
+    duplicated = [k for k, n in stored.items() if n > 1]
+    unacknowledged = [k for k in by_key if k not in acknowledged]
+    print(f"\n  accepted submissions: {len(acknowledged)} (from {len(accepted)} acknowledgements); "
+          f"in the database: {len(acknowledged) - len(missing)}; missing: {len(missing)}; "
+          f"with another reference: {len(wrong)}; stored twice: {len(duplicated)}; "
+          f"stored but never acknowledged (connection cut before the answer): {len(unacknowledged)}")
+
+
+def timeline(records: list, started: float, labels=None, step: float = 2.0) -> None:
+    """Per-step status counts, to see a fault and the recovery."""
+    buckets = defaultdict(Counter)
+    for label, status, _, ended, good in records:
+        if labels and label not in labels:
+            continue
+        buckets[int((ended - started) // step)][("ok" if good else str(status or "conn"))] += 1
+    print("  timeline (per %gs): " % step + "  ".join(
+        f"{int(b * step)}s:" + ",".join(f"{k}={v}" for k, v in sorted(c.items()))
+        for b, c in sorted(buckets.items())))
+
+
+# --- the two scripts ----------------------------------------------------------------
+
+class Setup:
+    def __init__(self, with_ceiling: bool):
+        self.name = f"volunteer_bench_{os.getpid()}"
+        self.url = database_url(self.name)
+        self.servers: list[Server] = []
+        self.with_ceiling = with_ceiling
+
+    def __enter__(self):
+        print(f"database {self.name}; logs in {LOG_DIR}")
+        create_database(self.name)
+        self.info = prepare(self.url)
+        env = {"DATABASE_URL": self.url, "REDIS_URL": REDIS_URL, "SECRET_KEY": SECRET_KEY,
+               "PROXY_HOPS": "1", "GUNICORN_ACCESS_LOG": "-"}
+        self.app = Server("app", "wsgi:app", env)
+        self.servers.append(self.app)
+        if self.with_ceiling:
+            self.ceiling = Server("ceiling", "bench.ceiling_app:app", env)
+            self.servers.append(self.ceiling)
+        workers = len(self.app.workers())
+        print(f"gunicorn: {workers} workers per server, {os.cpu_count()} CPUs; "
+              f"pages found: " + ", ".join(k for k in ("login", "queue", "claim", "map", "dashboard")
+                                           if self.info.get(k)))
+        return self
+
+    def __exit__(self, *exc):
+        for server in self.servers:
+            server.stop()
+        try:
+            import redis
+
+            client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+            for key in client.scan_iter("LIMITS*"):
+                client.delete(key)
+            client.close()
+        except Exception as error:  # the bench's own Redis database; report, go on
+            print(f"could not clear the bench's rate-limit keys: {error}")
+        drop_database(self.name)
+        return False
+
+
+def steady(args) -> None:
+    with Setup(with_ceiling=True) as setup:
+        port, info = setup.app.port, setup.info
+        phase = args.phase_seconds
+        records, _, span = drive("ceiling", setup.ceiling.port, info, phase, args.clients)
+        ceiling = summarize("ceiling: minimal Flask + one indexed query", records, span)["ceiling"]
+        records, accepted_submit, span = drive("submit", port, info, phase, args.clients)
+        submit_rate = summarize("submission alone (POST /)", records, span).get("submit", 0)
+        check_accepted(setup.url, accepted_submit)
+        queue_rate = 0.0
+        if info["queue"]:
+            records, _, span = drive("queue", port, info, phase, args.clients)
+            queue_rate = summarize("volunteer queue page alone", records, span).get("queue", 0)
+        print(f"\n  ratios to the ceiling ({ceiling:.0f} req/s): submission {submit_rate / ceiling:.0%}, "
+              f"queue {queue_rate / ceiling:.0%}")
+        records, accepted, span = drive("mix", port, info, args.seconds, args.clients)
+        summarize(f"steady mix, {args.clients} clients", records, span)
+        check_accepted(setup.url, accepted_submit + accepted)
+
+
+def faults(args) -> None:
+    with Setup(with_ceiling=False) as setup:
+        port, info = setup.app.port, setup.info
+        at = args.seconds / 3
+        all_accepted = []
+
+        def kill_worker(started):
+            time.sleep(max(0, started + at - time.time()))
+            before = setup.app.workers()
+            victim = random.choice(before)
+            os.kill(victim, signal.SIGKILL)
+            killed_at = time.time()
+            print(f"  t={killed_at - started:.1f}s kill -9 worker {victim} ({len(before)} workers)")
+            while set(setup.app.workers()) - {victim} and len(setup.app.workers()) < len(before):
+                time.sleep(0.05)
+            while len(setup.app.workers()) < len(before):
+                time.sleep(0.05)
+            print(f"  replacement worker up after {time.time() - killed_at:.2f}s")
+
+        def restart_postgresql(started):
+            time.sleep(max(0, started + at - time.time()))
+            began = time.time()
+            result = subprocess.run(PG_RESTART, capture_output=True, text=True)
+            print(f"  t={began - started:.1f}s PostgreSQL restart took {time.time() - began:.1f}s "
+                  f"(exit {result.returncode} {result.stderr.strip()[:120]})")
+
+        def stop_redis(started):
+            time.sleep(max(0, started + at - time.time()))
+            began = time.time()
+            subprocess.run(["redis-cli", "-p", "6379", "shutdown", "nosave"], capture_output=True)
+            print(f"  t={began - started:.1f}s Redis stopped")
+            time.sleep(10)
+            subprocess.run(REDIS_START, capture_output=True)
+            print(f"  t={time.time() - started:.1f}s Redis started again")
+
+        for title, action in (("kill -9 one gunicorn worker", kill_worker),
+                              ("restart PostgreSQL", restart_postgresql),
+                              ("stop Redis for 10 s", stop_redis)):
+            print(f"\n== fault: {title}")
+            captured = {}
+
+            def during(started, action=action):
+                captured["started"] = started
+                action(started)
+
+            records, accepted, span = drive("mix", port, info, args.seconds, args.clients, during)
+            summarize(f"mix during '{title}'", records, span)
+            timeline(records, captured["started"])
+            all_accepted += accepted
+            check_accepted(setup.url, accepted)
+            with open(setup.app.log_path) as log:
+                text = log.read()
+            print(f"  log so far: {text.count('Traceback')} tracebacks, "
+                  f"{text.count('database unavailable')} 'database unavailable', "
+                  f"{text.count('falling back to in-memory')} rate-limit fallbacks, "
+                  f"{text.count('WORKER TIMEOUT')} worker timeouts")
+        print("\n== all fault runs together")
+        check_accepted(setup.url, all_accepted)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("script", choices=("steady", "faults"))
+    parser.add_argument("--seconds", type=float, default=None)
+    parser.add_argument("--phase-seconds", type=float, default=15)
+    parser.add_argument("--clients", type=int, default=12)
+    args = parser.parse_args()
+    if args.seconds is None:
+        args.seconds = 60 if args.script == "steady" else 30
+    steady(args) if args.script == "steady" else faults(args)
+
+
+if __name__ == "__main__":
+    main()
