@@ -124,15 +124,19 @@ def _insert_with_fresh_reference(ticket: Ticket, attempts: int = 5) -> None:
         ticket.reference = new_reference(prefix)
         if db.session.scalar(select(Ticket.id).where(Ticket.reference == ticket.reference)):
             continue
-        db.session.add(ticket)
         try:
+            # Added inside the savepoint: added before it, the savepoint's own snapshot
+            # flush would insert the ticket outside it, and a clash would roll back
+            # the whole transaction instead of this attempt.
             with db.session.begin_nested():
+                db.session.add(ticket)
                 db.session.flush()
             return
         except IntegrityError:
             if find_by_submission_key(ticket.submission_key) is not None:
                 raise
-            db.session.expunge(ticket)
+            if ticket in db.session:
+                db.session.expunge(ticket)
     raise RuntimeError("could not find a free ticket reference")
 
 
