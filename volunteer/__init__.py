@@ -43,6 +43,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(public_bp)
     from .blueprints.ops import bp as ops_bp
     app.register_blueprint(ops_bp)
+    from .blueprints.open311 import bp as open311_bp
+    app.register_blueprint(open311_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

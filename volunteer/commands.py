@@ -32,3 +32,5 @@ def register(app) -> None:
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(privacy_group)
+    from .blueprints.open311.commands import apikeys_cli
+    app.cli.add_command(apikeys_cli)

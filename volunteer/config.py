@@ -77,6 +77,13 @@ def from_environment(instance_path: str, given: dict | None = None) -> dict:
             "TILE_ATTRIBUTION", "&copy; OpenStreetMap contributors"
         ),
         "OPEN311_JURISDICTION_ID": os.environ.get("OPEN311_JURISDICTION_ID", "dongha.quangtri.vn"),
+        # Open311: POSTs per API key, reads per client address; the postal code and
+        # contact texts shown to clients (empty: our defaults).
+        "OPEN311_POST_LIMIT": os.environ.get("OPEN311_POST_LIMIT", "60 per minute"),
+        "OPEN311_READ_LIMIT": os.environ.get("OPEN311_READ_LIMIT", "120 per minute"),
+        "OPEN311_ZIPCODE": os.environ.get("OPEN311_ZIPCODE"),
+        "OPEN311_CONTACT": os.environ.get("OPEN311_CONTACT"),
+        "OPEN311_KEY_SERVICE": os.environ.get("OPEN311_KEY_SERVICE"),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL"),
         "RETENTION_DAYS": int(os.environ.get("RETENTION_DAYS", "180")),
         "SESSION_COOKIE_HTTPONLY": True,
