@@ -38,6 +38,7 @@ RESOLVE_OUTCOME_LABELS = {
 
 UNANSWERED_BEFORE_UNREACHABLE = 3
 OPEN = frozenset({"new", "claimed", "in_progress", "escalated"})
+HELD = frozenset({"claimed", "in_progress"})
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,9 @@ class Transition:
     guard: str | None = None
     clears_assignee: bool = False
     sets_assignee: bool = False
+    # What to say when the ticket is already held by someone (a lost race), rather
+    # than the generic "not in this status".
+    taken_message: object = None
 
 
 def _t(action, sources, target, actors, public_label, **kw) -> Transition:
@@ -69,7 +73,8 @@ TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in (
         _t("claim", {"new"}, "claimed", {"member"}, _l("Tình nguyện viên đã nhận hỗ trợ"),
-           stamp="claimed_at", sets_assignee=True),
+           stamp="claimed_at", sets_assignee=True,
+           taken_message=_l("Rất tiếc, một tình nguyện viên khác vừa nhận yêu cầu này.")),
         _t("assign", {"new", "claimed", "escalated"}, "claimed", {"lead", "coordinator"},
            _l("Đã phân công tình nguyện viên"), requires={"assignee"}, stamp="claimed_at",
            sets_assignee=True),
@@ -182,9 +187,26 @@ def relations(actor: Actor, team_id: int | None, assignee_id: int | None) -> set
     return found
 
 
-def available_actions(status: str, rels: set[str]) -> list[str]:
-    """The actions this actor may offer on a ticket in this status."""
-    return [a for a, t in TRANSITIONS.items() if status in t.sources and t.actors & rels]
+def available_actions(
+    status: str, rels: set[str], unanswered_attempts: int | None = None
+) -> list[str]:
+    """The actions this actor may offer on a ticket in this status.
+
+    Given the ticket's unanswered attempts, actions whose guard would refuse are left out
+    too (a button that can only fail is noise on a phone)."""
+    return [
+        a
+        for a, t in TRANSITIONS.items()
+        if status in t.sources
+        and t.actors & rels
+        and (unanswered_attempts is None or _guard_passes(t, rels, unanswered_attempts))
+    ]
+
+
+def _guard_passes(transition: Transition, rels: set[str], unanswered_attempts: int) -> bool:
+    if transition.guard == "enough_unanswered":
+        return "coordinator" in rels or unanswered_attempts >= UNANSWERED_BEFORE_UNREACHABLE
+    return True
 
 
 def authorize(
@@ -203,6 +225,8 @@ def authorize(
     if transition is None:
         raise TransitionConflict(_l("Thao tác không hợp lệ."))
     if status not in transition.sources:
+        if transition.taken_message is not None and status in HELD:
+            raise TransitionConflict(transition.taken_message)
         raise TransitionConflict(
             _l(
                 "Không thể thực hiện thao tác này khi yêu cầu đang ở trạng thái “%(status)s”.",
@@ -214,11 +238,7 @@ def authorize(
     missing = transition.requires - set(provided)
     if missing:
         raise TransitionIncomplete(missing_message(sorted(missing)[0]))
-    if (
-        transition.guard == "enough_unanswered"
-        and "coordinator" not in rels
-        and unanswered_attempts < UNANSWERED_BEFORE_UNREACHABLE
-    ):
+    if not _guard_passes(transition, rels, unanswered_attempts):
         raise TransitionConflict(
             _l(
                 "Chỉ đánh dấu không liên lạc được sau %(count)d lần gọi không ai nghe máy.",
