@@ -41,6 +41,9 @@ def register_blueprints(app: Flask) -> None:
     from .blueprints.public import bp as public_bp
 
     app.register_blueprint(public_bp)
+    from .blueprints import auth, volunteers
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(volunteers.bp)
     from .blueprints.ops import bp as ops_bp
     app.register_blueprint(ops_bp)
     from .blueprints.open311 import bp as open311_bp
