@@ -3,13 +3,16 @@ Asia/Ho_Chi_Minh."""
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_babel import get_locale, ngettext
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def select_locale() -> str:
+    if not has_request_context():
+        # Commands (flask users …) print their messages in the default language.
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = current_app.config["LANGUAGES"]
     chosen = session.get("lang")
     if chosen in languages:
