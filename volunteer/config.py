@@ -66,6 +66,9 @@ def from_environment(instance_path: str, given: dict | None = None) -> dict:
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Failed sign-ins, per client address and per account typed.
+        "RATELIMIT_LOGIN": os.environ.get("RATELIMIT_LOGIN", "5 per minute;20 per hour"),
+        "RATELIMIT_LOGIN_ACCOUNT": os.environ.get("RATELIMIT_LOGIN_ACCOUNT", "5 per minute;20 per hour"),
         "GEOCODER": os.environ.get("GEOCODER", "offline"),
         "GEOCODER_USER_AGENT": os.environ.get("GEOCODER_USER_AGENT", "volunteer-helpdesk"),
         "CITY_FILE": os.environ.get("CITY_FILE", DEFAULT_CITY_FILE),
