@@ -46,3 +46,5 @@ def register(app) -> None:
     app.cli.add_command(privacy_group)
     from .blueprints.open311.commands import apikeys_cli
     app.cli.add_command(apikeys_cli)
+    from .stale_cli import tickets_group
+    app.cli.add_command(tickets_group)

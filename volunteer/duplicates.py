@@ -1,0 +1,70 @@
+"""Possible duplicates of a ticket, for the coordinator to merge.
+
+Two rules: the same phone asking about the same category while both are open; or the
+same category within 50 m in the last 14 days. A bounding box in SQL finds the
+candidates, an exact geodesic distance keeps the close ones.
+"""
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from geopy.distance import geodesic
+from sqlalchemy import select
+
+from . import tickets
+from .extensions import db
+from .lifecycle import OPEN, TransitionIncomplete
+from .models import Ticket
+from .references import clean_reference
+
+NEAR_METRES = 50
+NEAR_WINDOW = timedelta(days=14)
+LIMIT = 10
+_METRES_PER_DEGREE = 111_320
+
+
+def suggest(ticket: Ticket) -> list[tuple[Ticket, str]]:
+    """(candidate, reason) pairs, newest first; reason is "phone" or "nearby"."""
+    found: dict[int, tuple[Ticket, str]] = {}
+    if ticket.phone:
+        for other in db.session.scalars(
+            select(Ticket).where(
+                Ticket.id != ticket.id, Ticket.phone == ticket.phone,
+                Ticket.category_id == ticket.category_id, Ticket.status.in_(OPEN),
+            ).order_by(Ticket.created_at.desc()).limit(LIMIT)
+        ):
+            found[other.id] = (other, "phone")
+    if ticket.lat is not None and ticket.lon is not None:
+        dlat = NEAR_METRES / _METRES_PER_DEGREE
+        dlon = dlat / max(0.01, math.cos(math.radians(ticket.lat)))
+        since = ticket.created_at - NEAR_WINDOW
+        for other in db.session.scalars(
+            select(Ticket).where(
+                Ticket.id != ticket.id, Ticket.category_id == ticket.category_id,
+                Ticket.created_at >= since, Ticket.status != "cancelled",
+                Ticket.lat.between(ticket.lat - dlat, ticket.lat + dlat),
+                Ticket.lon.between(ticket.lon - dlon, ticket.lon + dlon),
+            ).order_by(Ticket.created_at.desc()).limit(LIMIT * 5)
+        ):
+            if other.id in found:
+                continue
+            if geodesic((ticket.lat, ticket.lon), (other.lat, other.lon)).meters <= NEAR_METRES:
+                found[other.id] = (other, "nearby")
+    return sorted(found.values(), key=lambda pair: pair[0].created_at, reverse=True)[:LIMIT]
+
+
+def merge(ticket: Ticket, reference: str, actor):
+    """Close `ticket` as a duplicate of the ticket with `reference`; its resident can
+    still track it and sees which request carries on."""
+    prefix = current_app.config.get("REFERENCE_PREFIX", "DH")
+    cleaned = clean_reference(reference, prefix)
+    target = db.session.scalar(select(Ticket).where(Ticket.reference == cleaned)) if cleaned else None
+    if target is None or target.id == ticket.id:
+        raise TransitionIncomplete(_l("Không tìm thấy yêu cầu để gộp vào."))
+    if target.status == "cancelled":
+        raise TransitionIncomplete(_l("Không thể gộp vào một yêu cầu đã huỷ."))
+    return tickets.apply_transition(ticket, "merge", actor, duplicate_of=target)
+

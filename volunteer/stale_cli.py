@@ -1,0 +1,27 @@
+"""`flask tickets release-stale`: run it from cron (hourly is plenty)."""
+import click
+from flask.cli import with_appcontext
+
+from .extensions import db
+
+
+@click.group("tickets")
+def tickets_group():
+    """Jobs on tickets."""
+
+
+@tickets_group.command("release-stale")
+@click.option("--days", type=click.IntRange(min=1, max=60), default=7, show_default=True,
+              help="Days without activity before a held ticket goes back to the queue.")
+@with_appcontext
+def release_stale_command(days):
+    """Warn holders a day ahead, then return long-idle held tickets to their team's queue."""
+    from datetime import timedelta
+
+    from .stale import release_stale
+
+    report = release_stale(release_after=timedelta(days=days))
+    db.session.commit()
+    click.echo(f"warned {len(report.warned)} holder(s), released {len(report.released)} ticket(s)")
+    for reference in report.released:
+        click.echo(f"released {reference}")

@@ -1,0 +1,363 @@
+"""Figures for coordinators: per ward and per team, aggregated in SQL so the cost does
+not grow with what is drawn. Plain values in, plain values out; nothing is written.
+
+Durations are computed by the database (julianday on SQLite, epoch on PostgreSQL) and
+medians with window functions, so a million tickets never travel to Python.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+
+from sqlalchemy import and_, func, literal_column, or_, select
+
+from .extensions import db
+from .i18n import LOCAL_TZ
+from .models import OPEN_STATUSES, Category, Team, Ticket, Ward, team_wards, utcnow
+
+# How long before a ticket needs a coordinator's eye.
+UNCLAIMED_AFTER = timedelta(hours=48)
+HELD_IDLE_AFTER = timedelta(days=3)
+ATTENTION_LIMIT = 50
+WEEK = timedelta(days=7)
+RESOLVED_STATUSES = ("resolved", "closed")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the coordinator picked. Dates are local (Asia/Ho_Chi_Minh) and inclusive."""
+
+    category_id: int | None = None
+    start: date | None = None
+    end: date | None = None
+    campaign_id: int | None = None
+    status: str | None = None  # one open status, or None for all open ones
+
+    @property
+    def open_statuses(self) -> tuple[str, ...]:
+        return (self.status,) if self.status in OPEN_STATUSES else OPEN_STATUSES
+
+
+def local_midnight_utc(day: date) -> datetime:
+    """The UTC moment a local day starts, naive like the stored timestamps."""
+    local = datetime.combine(day, time.min, tzinfo=LOCAL_TZ)
+    return local.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def local_offset() -> timedelta:
+    """Asia/Ho_Chi_Minh has no daylight saving, so one offset buckets every day."""
+    return datetime.now(LOCAL_TZ).utcoffset() or timedelta()
+
+
+def ticket_conditions(filters: Filters) -> list:
+    """The WHERE clause every figure shares, so the map and the tables agree."""
+    conditions = []
+    if filters.category_id:
+        conditions.append(Ticket.category_id == filters.category_id)
+    if filters.campaign_id:
+        conditions.append(Ticket.campaign_id == filters.campaign_id)
+    if filters.start:
+        conditions.append(Ticket.created_at >= local_midnight_utc(filters.start))
+    if filters.end:
+        conditions.append(Ticket.created_at < local_midnight_utc(filters.end + timedelta(days=1)))
+    return conditions
+
+
+def seconds_between(start, end):
+    """end - start in seconds, in the dialect of the bound database."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        return (func.julianday(end) - func.julianday(start)) * 86400.0
+    return func.extract("epoch", end - start)
+
+
+@dataclass
+class Figures:
+    """One row of the dashboard: a ward or a team."""
+
+    key: int | None
+    name: str
+    households: int = 0
+    teams: list[str] = field(default_factory=list)
+    waiting: int = 0
+    held: int = 0
+    in_progress: int = 0
+    escalated: int = 0
+    resolved_week: int = 0
+    oldest_waiting_at: datetime | None = None
+    median_claim_hours: float | None = None
+    median_resolve_days: float | None = None
+
+    @property
+    def open(self) -> int:
+        return self.waiting + self.held + self.in_progress + self.escalated
+
+    @property
+    def per_thousand(self) -> float | None:
+        if not self.households:
+            return None
+        return round(self.open * 1000 / self.households, 1)
+
+
+def _open_counts(column, filters: Filters) -> dict:
+    """{key: {status: count}} over open tickets; uses the (ward|team, status) indexes."""
+    rows = db.session.execute(
+        select(column, Ticket.status, func.count(Ticket.id), func.min(Ticket.created_at))
+        .where(Ticket.status.in_(filters.open_statuses), *ticket_conditions(filters))
+        .group_by(column, Ticket.status)
+    ).all()
+    counts: dict = {}
+    for key, status, count, oldest in rows:
+        counts.setdefault(key, {})[status] = (count, oldest)
+    return counts
+
+
+def _resolved_since(column, filters: Filters, since: datetime) -> dict:
+    rows = db.session.execute(
+        select(column, func.count(Ticket.id))
+        .where(Ticket.status.in_(RESOLVED_STATUSES), Ticket.resolved_at >= since,
+               *ticket_conditions(filters))
+        .group_by(column)
+    ).all()
+    return dict(rows)
+
+
+def medians(column, start_column, end_column, filters: Filters) -> dict:
+    """{key: median seconds from start to end} for tickets that have both, in SQL.
+
+    row_number/count over each group picks the middle row (or the two middle rows,
+    averaged), the same answer as statistics.median."""
+    duration = seconds_between(start_column, end_column).label("duration")
+    inner = (
+        select(
+            column.label("k"),
+            duration,
+            func.row_number().over(partition_by=column, order_by=duration).label("rn"),
+            func.count().over(partition_by=column).label("n"),
+        )
+        .where(end_column.is_not(None), *ticket_conditions(filters))
+        .subquery()
+    )
+    middle = or_(inner.c.rn == (inner.c.n + 1) // 2, inner.c.rn == (inner.c.n + 2) // 2)
+    rows = db.session.execute(
+        select(inner.c.k, func.avg(inner.c.duration)).where(middle).group_by(inner.c.k)
+    ).all()
+    return {key: float(value) for key, value in rows if value is not None}
+
+
+def _fill(figures: dict, counts: dict, resolved: dict, claim: dict, resolve: dict) -> None:
+    for key, row in figures.items():
+        by_status = counts.get(key, {})
+        row.waiting = by_status.get("new", (0, None))[0]
+        row.held = by_status.get("claimed", (0, None))[0]
+        row.in_progress = by_status.get("in_progress", (0, None))[0]
+        row.escalated = by_status.get("escalated", (0, None))[0]
+        row.oldest_waiting_at = by_status.get("new", (0, None))[1]
+        row.resolved_week = resolved.get(key, 0)
+        if key in claim:
+            row.median_claim_hours = round(claim[key] / 3600, 1)
+        if key in resolve:
+            row.median_resolve_days = round(resolve[key] / 86400, 1)
+
+
+def routing_wards() -> list[Ward]:
+    return db.session.scalars(
+        select(Ward).where(Ward.is_routing_area.is_(True)).order_by(Ward.name)
+    ).all()
+
+
+def ward_figures(filters: Filters = Filters(), now: datetime | None = None,
+                 with_medians: bool = True) -> list[Figures]:
+    """One row per routing ward (in name order), including wards with nothing open."""
+    now = now or utcnow()
+    wards = routing_wards()
+    figures = {
+        w.id: Figures(key=w.id, name=w.name, households=w.households or 0,
+                      teams=sorted(t.name for t in w.teams))
+        for w in wards
+    }
+    counts = _open_counts(Ticket.ward_id, filters)
+    resolved = _resolved_since(Ticket.ward_id, filters, now - WEEK)
+    claim = medians(Ticket.ward_id, Ticket.created_at, Ticket.claimed_at, filters) if with_medians else {}
+    resolve = medians(Ticket.ward_id, Ticket.created_at, Ticket.first_resolved_at, filters) \
+        if with_medians else {}
+    _fill(figures, counts, resolved, claim, resolve)
+    return list(figures.values())
+
+
+def team_figures(filters: Filters = Filters(), now: datetime | None = None) -> list[Figures]:
+    now = now or utcnow()
+    teams = db.session.scalars(select(Team).order_by(Team.name)).all()
+    figures = {t.id: Figures(key=t.id, name=t.name) for t in teams}
+    counts = _open_counts(Ticket.team_id, filters)
+    resolved = _resolved_since(Ticket.team_id, filters, now - WEEK)
+    claim = medians(Ticket.team_id, Ticket.created_at, Ticket.claimed_at, filters)
+    resolve = medians(Ticket.team_id, Ticket.created_at, Ticket.first_resolved_at, filters)
+    _fill(figures, counts, resolved, claim, resolve)
+    return list(figures.values())
+
+
+def total(rows: list[Figures], name: str = "") -> Figures:
+    """The sum of the rows; medians are not additive and stay empty."""
+    result = Figures(key=None, name=name, households=sum(r.households for r in rows))
+    for attr in ("waiting", "held", "in_progress", "escalated", "resolved_week"):
+        setattr(result, attr, sum(getattr(r, attr) for r in rows))
+    oldest = [r.oldest_waiting_at for r in rows if r.oldest_waiting_at]
+    result.oldest_waiting_at = min(oldest) if oldest else None
+    return result
+
+
+@dataclass(frozen=True)
+class AttentionItem:
+    ticket_id: int
+    reference: str
+    reason: str  # unclaimed | idle | escalated | reopened
+    status: str
+    ward: str | None
+    team: str | None
+    since: datetime
+
+
+ATTENTION_REASONS = ("unclaimed", "idle", "escalated", "reopened")
+
+
+def needs_attention(filters: Filters = Filters(), now: datetime | None = None,
+                    limit: int = ATTENTION_LIMIT) -> list[AttentionItem]:
+    """Tickets a coordinator should look at, oldest first within each reason.
+
+    updated_at moves with every step (a contact attempt too), so it is the last activity.
+    """
+    now = now or utcnow()
+    reasons = {
+        "unclaimed": and_(Ticket.status == "new", Ticket.updated_at < now - UNCLAIMED_AFTER),
+        "idle": and_(Ticket.status.in_(("claimed", "in_progress")),
+                     Ticket.updated_at < now - HELD_IDLE_AFTER),
+        "escalated": Ticket.status == "escalated",
+        "reopened": and_(Ticket.status.in_(OPEN_STATUSES), Ticket.reopen_count > 0),
+    }
+    found: list[AttentionItem] = []
+    seen: set[int] = set()
+    for reason, condition in reasons.items():
+        rows = db.session.execute(
+            select(Ticket.id, Ticket.reference, Ticket.status, Ward.name, Team.name,
+                   Ticket.updated_at)
+            .outerjoin(Ward, Ward.id == Ticket.ward_id)
+            .outerjoin(Team, Team.id == Ticket.team_id)
+            .where(condition, *ticket_conditions(filters))
+            .order_by(Ticket.updated_at, Ticket.id)
+            .limit(limit)
+        ).all()
+        for ticket_id, reference, status, ward, team, since in rows:
+            if ticket_id in seen:
+                continue
+            seen.add(ticket_id)
+            found.append(AttentionItem(ticket_id, reference, reason, status, ward, team, since))
+    return found
+
+
+@dataclass(frozen=True)
+class WeekRow:
+    week: date  # the Monday
+    category_id: int
+    requests: int
+    resolutions: int
+
+
+def _week_start(moment: datetime) -> date:
+    local = (moment + local_offset()).date()
+    return local - timedelta(days=local.weekday())
+
+
+def weekly(filters: Filters = Filters(), weeks: int = 12, now: datetime | None = None) -> list[WeekRow]:
+    """Requests and first resolutions per local week and category, for the last `weeks`.
+
+    Bucketing is done in Python over (day, category, count) rows grouped by day in SQL,
+    which stays portable across SQLite and PostgreSQL and small (days × categories)."""
+    now = now or utcnow()
+    first_monday = _week_start(now) - timedelta(weeks=weeks - 1)
+    since = local_midnight_utc(first_monday)
+    shift = local_offset()
+    if db.session.get_bind().dialect.name == "sqlite":
+        modifier = f"{int(shift.total_seconds()):+d} seconds"
+
+        def day(column):
+            return func.date(column, modifier)
+    else:
+        def day(column):
+            return func.date(column + shift)
+    table: dict[tuple[date, int], list[int]] = {}
+    for column, slot in ((Ticket.created_at, 0), (Ticket.first_resolved_at, 1)):
+        rows = db.session.execute(
+            select(day(column).label("d"), Ticket.category_id, func.count(Ticket.id))
+            .where(column >= since, *ticket_conditions(filters))
+            .group_by(literal_column("d"), Ticket.category_id)
+        ).all()
+        for raw_day, category_id, count in rows:
+            when = raw_day if isinstance(raw_day, date) else date.fromisoformat(str(raw_day))
+            week = when - timedelta(days=when.weekday())
+            table.setdefault((week, category_id), [0, 0])[slot] += count
+    return [
+        WeekRow(week, category_id, counts[0], counts[1])
+        for (week, category_id), counts in sorted(table.items())
+    ]
+
+
+def categories() -> list[Category]:
+    return db.session.scalars(select(Category).order_by(Category.position)).all()
+
+
+def team_ward_names() -> dict[int, list[str]]:
+    rows = db.session.execute(
+        select(team_wards.c.team_id, Ward.name).join(Ward, Ward.id == team_wards.c.ward_id)
+    ).all()
+    names: dict[int, list[str]] = {}
+    for team_id, name in rows:
+        names.setdefault(team_id, []).append(name)
+    return names
+
+
+
+@dataclass(frozen=True)
+class PointRow:
+    ticket_id: int
+    lat: float
+    lon: float
+    status: str
+    reference: str
+    category_id: int
+    created_at: datetime
+    description: str
+
+
+def _point_query(conditions, order, cap: int):
+    return db.session.execute(
+        select(Ticket.id, Ticket.lat, Ticket.lon, Ticket.status, Ticket.reference,
+               Ticket.category_id, Ticket.created_at, Ticket.description)
+        .where(Ticket.lat.is_not(None), Ticket.lon.is_not(None), *conditions)
+        .order_by(*order)
+        .limit(cap)
+    ).all()
+
+
+def open_points(filters: Filters, cap: int, oldest_first: bool = False) -> tuple[list[PointRow], int]:
+    """The open tickets to draw (at most `cap`, newest or oldest first) and how many
+    located open tickets match, so the page can say when it drew fewer."""
+    conditions = [Ticket.status.in_(filters.open_statuses), *ticket_conditions(filters)]
+    order = (Ticket.created_at.asc(), Ticket.id.asc()) if oldest_first \
+        else (Ticket.created_at.desc(), Ticket.id.desc())
+    rows = [PointRow(*row) for row in _point_query(conditions, order, cap)]
+    if len(rows) < cap:
+        return rows, len(rows)
+    located = db.session.scalar(
+        select(func.count(Ticket.id)).where(
+            Ticket.lat.is_not(None), Ticket.lon.is_not(None), *conditions)
+    )
+    return rows, located or 0
+
+
+def resolved_points(filters: Filters, days: int, cap: int, now: datetime | None = None) -> list[PointRow]:
+    """Tickets resolved (and still resolved or closed) in the last `days` days, newest first."""
+    now = now or utcnow()
+    conditions = [Ticket.status.in_(RESOLVED_STATUSES), Ticket.resolved_at >= now - timedelta(days=days),
+                  *ticket_conditions(filters)]
+    return [PointRow(*row) for row in _point_query(
+        conditions, (Ticket.resolved_at.desc(), Ticket.id.desc()), cap)]
