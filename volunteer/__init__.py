@@ -48,6 +48,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(ops_bp)
     from .blueprints.open311 import bp as open311_bp
     app.register_blueprint(open311_bp)
+    from .blueprints import campaigns, coordinator
+    app.register_blueprint(coordinator.bp)
+    app.register_blueprint(campaigns.bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -12,6 +12,7 @@ STAFF_LINKS = (
     ("coordinator.dashboard", _l("Tổng quan"), {"coordinator", "admin"}),
     ("coordinator.triage", _l("Chưa rõ phường"), {"coordinator", "admin"}),
     ("campaigns.index", _l("Chiến dịch"), {"coordinator", "admin"}),
+    ("coordinator.people", _l("Tổ và tình nguyện viên"), {"coordinator", "admin"}),
     ("auth.logout", _l("Đăng xuất"), {"volunteer", "lead", "coordinator", "admin"}),
 )
 

@@ -1,0 +1,103 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, HiddenField, IntegerField, PasswordField, SelectField, StringField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+
+from ...phones import InvalidPhone, normalize_phone
+
+
+class FilterForm(FlaskForm):
+    """The map's and dashboard's filters, read from the query string (no CSRF: GET)."""
+
+    class Meta:
+        csrf = False
+
+    measure = SelectField(_l("Tô màu phường theo"), validate_choice=True)
+    category = SelectField(_l("Nội dung"), validate_choice=True, default="")
+    status = SelectField(_l("Trạng thái"), validate_choice=True, default="")
+    campaign = SelectField(_l("Chiến dịch"), validate_choice=True, default="")
+    start = DateField(_l("Từ ngày"), validators=[Optional()])
+    end = DateField(_l("Đến ngày"), validators=[Optional()])
+    order = SelectField(_l("Khi quá nhiều điểm, vẽ"), validate_choice=True, default="newest")
+    resolved_days = IntegerField(_l("Đã giải quyết trong (ngày)"), default=7,
+                                 validators=[Optional(), NumberRange(min=1, max=90,
+                                             message=_l("Từ %(min)s đến %(max)s ngày."))])
+
+    def validate_end(self, field):
+        if field.data and self.start.data and field.data < self.start.data:
+            raise ValidationError(_l("Ngày kết thúc phải sau ngày bắt đầu."))
+
+
+class ReassignForm(FlaskForm):
+    team = SelectField(_l("Chuyển cho tổ"), coerce=int, validate_choice=True,
+                       validators=[InputRequired(message=_l("Vui lòng chọn tổ."))])
+    note = StringField(_l("Ghi chú"), validators=[Optional(), Length(max=500)])
+
+
+class MergeForm(FlaskForm):
+    reference = StringField(_l("Mã yêu cầu giữ lại"), validators=[
+        InputRequired(message=_l("Vui lòng nhập mã yêu cầu bị trùng.")), Length(max=20)])
+    note = StringField(_l("Ghi chú"), validators=[Optional(), Length(max=500)])
+
+
+class WardForm(FlaskForm):
+    ward = SelectField(_l("Phường"), coerce=int, validate_choice=True,
+                       validators=[InputRequired(message=_l("Vui lòng chọn phường."))])
+
+
+class NoteForm(FlaskForm):
+    """Return to queue, close: one button and an optional note."""
+
+    note = StringField(_l("Ghi chú"), validators=[Optional(), Length(max=500)])
+
+
+class HouseholdsForm(FlaskForm):
+    households = IntegerField(_l("Số hộ"), validators=[
+        InputRequired(message=_l("Vui lòng nhập số hộ.")),
+        NumberRange(min=0, max=1_000_000, message=_l("Số hộ không hợp lệ."))])
+
+
+class UserForm(FlaskForm):
+    name = StringField(_l("Họ và tên"), validators=[
+        InputRequired(message=_l("Vui lòng nhập họ tên.")), Length(max=120)])
+    phone = StringField(_l("Số điện thoại"), validators=[
+        InputRequired(message=_l("Vui lòng nhập số điện thoại.")), Length(max=30)])
+    email = StringField(_l("E-mail (không bắt buộc)"), validators=[
+        Optional(), Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("E-mail không hợp lệ.")),
+        Length(max=254)])
+    role = SelectField(_l("Vai trò"), validate_choice=True)
+    team = SelectField(_l("Tổ"), coerce=int, validate_choice=True)
+    password = PasswordField(_l("Mật khẩu ban đầu"), validators=[
+        InputRequired(message=_l("Vui lòng nhập mật khẩu.")),
+        Length(min=8, max=128, message=_l("Mật khẩu cần ít nhất 8 ký tự."))])
+
+    def validate_phone(self, field):
+        try:
+            normalize_phone(field.data)
+        except InvalidPhone as error:
+            raise ValidationError(error.message)
+
+
+class MoveForm(FlaskForm):
+    team = SelectField(_l("Chuyển sang tổ"), coerce=int, validate_choice=True)
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(_l("Vai trò"), validate_choice=True)
+
+
+class ActiveForm(FlaskForm):
+    active = HiddenField()
+
+
+class ExportForm(FlaskForm):
+    """POSTed from the dashboard; the filters ride along as hidden fields."""
+
+    kind = HiddenField()
+    category = HiddenField()
+    status = HiddenField()
+    campaign = HiddenField()
+    start = HiddenField()
+    end = HiddenField()
+    personal = BooleanField(_l("Kèm dữ liệu cá nhân (họ tên, số điện thoại, địa chỉ) — sẽ được ghi "
+                               "vào nhật ký kiểm tra"))

@@ -1,0 +1,334 @@
+"""The coordinator's pages: the ward map (home), dashboard, triage, a ticket with its
+coordinator actions, teams and people, exports."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from ... import charts, duplicates, exports, staff, statistics, tickets
+from ...access import coordinator_required
+from ...extensions import db
+from ...i18n import current_language
+from ...lifecycle import EVENT_LABELS, STATUS_LABELS, Actor, TransitionError, available_actions
+from ...models import ROLES, STATUSES, Team, Ticket, User, Ward
+from . import bp, mapview
+from .forms import (ActiveForm, ExportForm, FilterForm, HouseholdsForm, MergeForm, MoveForm,
+                    NoteForm, ReassignForm, RoleForm, UserForm, WardForm)
+
+def role_label(role: str) -> str:
+    return {
+        "volunteer": _("Tình nguyện viên"),
+        "lead": _("Tổ trưởng"),
+        "coordinator": _("Điều phối viên"),
+        "admin": _("Quản trị"),
+    }.get(role, role)
+
+
+def get_ticket_or_404(ticket_id: int) -> Ticket:
+    ticket = db.session.get(Ticket, ticket_id)
+    if ticket is None:
+        abort(404)
+    return ticket
+
+
+def get_user_or_404(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+def _filter_form() -> FilterForm:
+    form = FilterForm(request.args)
+    mapview.filter_choices(form)
+    if not form.measure.data:
+        form.measure.data = "open"
+    if not form.order.data:
+        form.order.data = "newest"
+    return form
+
+
+def _valid_filters(form: FilterForm) -> statistics.Filters:
+    """Invalid filters are shown on the page and ignored, never half-applied."""
+    if request.args and not form.validate():
+        flash(_("Bộ lọc không hợp lệ; đang hiển thị tất cả."), "error")
+        return statistics.Filters()
+    return mapview.filters_from(form)
+
+
+@bp.route("/", endpoint="map")
+@coordinator_required
+def ward_map():
+    form = _filter_form()
+    if request.args and not form.validate():
+        flash(_("Bộ lọc không hợp lệ; đang hiển thị tất cả."), "error")
+        form = FilterForm(formdata=None)
+        mapview.filter_choices(form)
+        form.measure.data, form.order.data = "open", "newest"
+    page = mapview.build(form)
+    return render_template("coordinator/map.html", form=form, page=page, measures=mapview.MEASURES,
+                           orders=mapview.ORDERS)
+
+
+@bp.route("/dashboard")
+@coordinator_required
+def dashboard():
+    form = _filter_form()
+    filters = _valid_filters(form)
+    wards = statistics.ward_figures(filters)
+    teams = statistics.team_figures(filters)
+    language = current_language()
+    categories = statistics.categories()
+    weekly = statistics.weekly(filters)
+    weeks = sorted({row.week for row in weekly})
+    requests = [charts.Series(c.label(language), {r.week: r.requests for r in weekly if r.category_id == c.id})
+                for c in categories]
+    resolutions = [charts.Series(c.label(language), {r.week: r.resolutions for r in weekly
+                                                     if r.category_id == c.id}) for c in categories]
+    chart = charts.weekly_svg(weeks, requests, resolutions,
+                              title=_("Yêu cầu và lượt giải quyết theo tuần"))
+    export_form = ExportForm(formdata=None, data={
+        "category": filters.category_id or "", "status": filters.status or "",
+        "campaign": filters.campaign_id or "", "start": filters.start or "",
+        "end": filters.end or ""})
+    return render_template(
+        "coordinator/dashboard.html", form=form, wards=wards, teams=teams,
+        ward_total=statistics.total(wards, _("Toàn thành phố")),
+        attention=statistics.needs_attention(filters), chart=chart,
+        legend=[(charts.colour(n), c.label(language)) for n, c in enumerate(categories)],
+        weekly=weekly, export_form=export_form, status_labels=STATUS_LABELS,
+    )
+
+
+@bp.route("/triage")
+@coordinator_required
+def triage():
+    waiting = db.session.scalars(
+        select(Ticket).where(Ticket.ward_id.is_(None), Ticket.status == "new")
+        .order_by(Ticket.created_at).limit(200)
+    ).all()
+    form = WardForm()
+    form.ward.choices = _ward_choices()
+    return render_template("coordinator/triage.html", tickets=waiting, form=form)
+
+
+def _ward_choices():
+    return [(w.id, w.name) for w in statistics.routing_wards()]
+
+
+def _team_choices():
+    return [(t.id, t.name) for t in db.session.scalars(
+        select(Team).where(Team.active.is_(True)).order_by(Team.name))]
+
+
+@bp.route("/tickets/<int:ticket_id>")
+@coordinator_required
+def ticket(ticket_id):
+    ticket = get_ticket_or_404(ticket_id)
+    reassign = ReassignForm()
+    reassign.team.choices = [c for c in _team_choices() if c[0] != ticket.team_id]
+    ward_form = WardForm()
+    ward_form.ward.choices = _ward_choices()
+    actions = available_actions(ticket.status, {"coordinator"})
+    return render_template(
+        "coordinator/ticket.html", ticket=ticket, reassign=reassign, merge=MergeForm(),
+        ward_form=ward_form, note_form=NoteForm(), actions=actions,
+        suggestions=duplicates.suggest(ticket), status_labels=STATUS_LABELS,
+        event_labels=EVENT_LABELS, language=current_language(),
+    )
+
+
+def _act(ticket: Ticket, perform):
+    """Run one lifecycle step; commit on success, explain a refusal with its status."""
+    try:
+        perform()
+    except TransitionError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return render_template("errors/error.html", status=error.status_code,
+                               message=error.message), error.status_code
+    db.session.commit()
+    flash(_("Đã cập nhật yêu cầu %(reference)s.", reference=ticket.reference), "success")
+    return redirect(url_for("coordinator.ticket", ticket_id=ticket.id))
+
+
+def _form_error(form):
+    message = next(iter(e for errors in form.errors.values() for e in errors),
+                   _("Yêu cầu không hợp lệ."))
+    flash(message, "error")
+    return render_template("errors/error.html", status=400, message=message), 400
+
+
+@bp.post("/tickets/<int:ticket_id>/reassign")
+@coordinator_required
+def reassign(ticket_id):
+    ticket = get_ticket_or_404(ticket_id)
+    form = ReassignForm()
+    form.team.choices = _team_choices()
+    if not form.validate_on_submit():
+        return _form_error(form)
+    return _act(ticket, lambda: tickets.apply_transition(
+        ticket, "reassign", Actor.for_user(current_user), team_id=form.team.data,
+        note=form.note.data))
+
+
+@bp.post("/tickets/<int:ticket_id>/merge")
+@coordinator_required
+def merge(ticket_id):
+    ticket = get_ticket_or_404(ticket_id)
+    form = MergeForm()
+    if not form.validate_on_submit():
+        return _form_error(form)
+    return _act(ticket, lambda: duplicates.merge(ticket, form.reference.data,
+                                                  Actor.for_user(current_user)))
+
+
+@bp.post("/tickets/<int:ticket_id>/ward")
+@coordinator_required
+def set_ward(ticket_id):
+    ticket = get_ticket_or_404(ticket_id)
+    form = WardForm()
+    form.ward.choices = _ward_choices()
+    if not form.validate_on_submit():
+        return _form_error(form)
+    response = _act(ticket, lambda: tickets.apply_transition(
+        ticket, "set_ward", Actor.for_user(current_user), ward_id=form.ward.data))
+    if request.form.get("back") == "triage" and getattr(response, "status_code", 0) == 302:
+        return redirect(url_for("coordinator.triage"))
+    return response
+
+
+@bp.post("/tickets/<int:ticket_id>/<any(return_to_queue, close, retry):action>")
+@coordinator_required
+def step(ticket_id, action):
+    ticket = get_ticket_or_404(ticket_id)
+    form = NoteForm()
+    if not form.validate_on_submit():
+        return _form_error(form)
+    return _act(ticket, lambda: tickets.apply_transition(
+        ticket, action, Actor.for_user(current_user), note=form.note.data))
+
+
+@bp.route("/people", methods=["GET", "POST"])
+@coordinator_required
+def people():
+    form = UserForm()
+    form.role.choices = [(r, role_label(r)) for r in ROLES]
+    form.team.choices = [(0, _("Không thuộc tổ"))] + _team_choices()
+    if form.validate_on_submit():
+        try:
+            user = staff.add_user(
+                actor_id=current_user.id, name=form.name.data, phone=form.phone.data,
+                email=form.email.data, role=form.role.data, team_id=form.team.data or None,
+                password=form.password.data)
+        except staff.StaffError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(_("Đã thêm %(name)s.", name=user.name), "success")
+            return redirect(url_for("coordinator.people"))
+    elif form.is_submitted():
+        flash(_("Vui lòng kiểm tra lại các mục được đánh dấu bên dưới."), "error")
+    move = MoveForm()
+    move.team.choices = _team_choices()
+    wards = statistics.routing_wards()
+    return render_template(
+        "coordinator/people.html", form=form, teams=staff.teams_with_members(),
+        coordinators=staff.coordinators(), move=move, role_form=RoleForm(),
+        active_form=ActiveForm(), wards=wards, households=HouseholdsForm(),
+        role_label=role_label, team_wards=statistics.team_ward_names(),
+    ), (400 if form.errors else 200)
+
+
+def _staff_change(change):
+    try:
+        change()
+    except staff.StaffError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return render_template("errors/error.html", status=400, message=error.message), 400
+    db.session.commit()
+    flash(_("Đã lưu thay đổi."), "success")
+    return redirect(url_for("coordinator.people"))
+
+
+@bp.post("/people/<int:user_id>/team")
+@coordinator_required
+def move_user(user_id):
+    user = get_user_or_404(user_id)
+    form = MoveForm()
+    form.team.choices = _team_choices()
+    if not form.validate_on_submit():
+        return _form_error(form)
+    return _staff_change(lambda: staff.move_user(current_user.id, user, form.team.data))
+
+
+@bp.post("/people/<int:user_id>/role")
+@coordinator_required
+def set_role(user_id):
+    user = get_user_or_404(user_id)
+    form = RoleForm()
+    form.role.choices = [(r, role_label(r)) for r in staff.FIELD_ROLES]
+    if not form.validate_on_submit():
+        return _form_error(form)
+    return _staff_change(lambda: staff.set_role(current_user.id, user, form.role.data))
+
+
+@bp.post("/people/<int:user_id>/active")
+@coordinator_required
+def set_active(user_id):
+    user = get_user_or_404(user_id)
+    form = ActiveForm()
+    if not form.validate_on_submit() or form.active.data not in ("0", "1"):
+        abort(400)
+    return _staff_change(lambda: staff.set_active(current_user.id, user, form.active.data == "1"))
+
+
+@bp.post("/wards/<int:ward_id>/households")
+@coordinator_required
+def households(ward_id):
+    ward = db.session.get(Ward, ward_id)
+    if ward is None or not ward.is_routing_area:
+        abort(404)
+    form = HouseholdsForm()
+    if not form.validate_on_submit():
+        return _form_error(form)
+    return _staff_change(lambda: staff.set_households(current_user.id, ward, form.households.data))
+
+
+@bp.post("/export")
+@coordinator_required
+def export():
+    form = ExportForm()
+    if (not form.validate_on_submit() or form.kind.data not in ("tickets", "visits")
+            or (form.status.data and form.status.data not in STATUSES)):
+        abort(400)
+    try:
+        filters = statistics.Filters(
+            category_id=int(form.category.data) if form.category.data else None,
+            status=form.status.data or None,
+            campaign_id=int(form.campaign.data) if form.campaign.data else None,
+            start=_date(form.start.data), end=_date(form.end.data))
+    except ValueError:
+        abort(400)
+    personal = bool(form.personal.data)
+    exports.record_export(current_user.id, form.kind.data, filters, personal)
+    db.session.commit()
+    if form.kind.data == "tickets":
+        lines = exports.ticket_rows(filters, personal, current_language())
+    else:
+        lines = exports.visit_rows(filters, personal)
+    name = f"{form.kind.data}.csv"
+    return Response(stream_with_context(lines), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"',
+                             "Cache-Control": "no-store"})
+
+
+def _date(raw):
+    return date.fromisoformat(raw) if raw else None
+
