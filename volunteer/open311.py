@@ -620,7 +620,10 @@ MASK = "***"
 def _mask_verbatim(text: str, secret: str | None) -> str:
     if not secret or len(secret.strip()) < 3:
         return text
-    return re.sub(re.escape(secret.strip()), MASK, text, flags=re.IGNORECASE)
+    secret = secret.strip()
+    if secret.lower() not in text.lower():
+        return text  # the usual case, without compiling a pattern per ticket
+    return re.sub(re.escape(secret), MASK, text, flags=re.IGNORECASE)
 
 
 def public_text(text: str | None, ticket: Ticket) -> str | None:
@@ -660,11 +663,12 @@ def w3c_datetime(moment: datetime | None) -> str | None:
     return moment.astimezone(LOCAL_TZ).isoformat(timespec="seconds")
 
 
-def public_request(ticket: Ticket, event: TicketEvent | None, locale: str, zipcode: str | None) -> dict:
+def public_request(ticket: Ticket, event: TicketEvent | None, locale: str, zipcode: str | None,
+                   notes: str | None = None) -> dict:
     return {
         "service_request_id": ticket.reference,
         "status": public_status(ticket.status),
-        "status_notes": status_notes(ticket, event),
+        "status_notes": notes if notes is not None else status_notes(ticket, event),
         "service_name": ticket.category.label(locale),
         "service_code": ticket.category.code,
         "description": public_text(ticket.description, ticket) or None,
@@ -684,7 +688,15 @@ def public_request(ticket: Ticket, event: TicketEvent | None, locale: str, zipco
 
 def requests_document(found: list[Ticket], locale: str, zipcode: str | None) -> list[dict]:
     events = status_events([t.id for t in found])
-    return [public_request(t, events.get(t.id), locale, zipcode) for t in found]
+    notes: dict[tuple, str] = {}  # a page repeats a handful of labels; translate each once
+    document = []
+    for ticket in found:
+        event = events.get(ticket.id)
+        key = (ticket.status, event.action if event else None, event.detail if event else None)
+        if key not in notes:
+            notes[key] = status_notes(ticket, event)
+        document.append(public_request(ticket, event, locale, zipcode, notes[key]))
+    return document
 
 
 def token_document(ticket: Ticket, token: str) -> list[dict]:

@@ -73,7 +73,9 @@ def response_format() -> str:
 
 def respond(fmt: str, root: str, data, status: int = 200) -> Response:
     body = open311.to_xml(root, data) if fmt == "xml" else open311.to_json(data)
-    return Response(body, status=status, content_type=open311.FORMATS[fmt])
+    response = Response(body, status=status, content_type=open311.FORMATS[fmt])
+    response.vary.add("Accept-Language")  # names and messages follow it
+    return response
 
 
 def zipcode() -> str | None:
