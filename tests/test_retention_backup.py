@@ -208,24 +208,30 @@ def test_sqlite_backup_is_consistent_while_the_app_writes(app, runner, tmp_path,
         pytest.skip("the online backup API is SQLite's; pg_dump takes one snapshot by design")
     stop = threading.Event()
     written = []
+    failures = []
 
     def write():
-        with app.app_context():
-            while not stop.is_set() and len(written) < 400:
-                written.append(make_ticket("19333", phone=f"+849130{len(written):05d}").id)
-                db.session.commit()
-            db.session.remove()
+        try:
+            with app.app_context():
+                while not stop.is_set() and len(written) < 400:
+                    written.append(make_ticket("19333", phone=f"+849130{len(written):05d}").id)
+                    db.session.commit()
+                db.session.remove()
+        except Exception as error:  # reported below: the test must see why the writer stopped
+            failures.append(repr(error))
 
     writer = threading.Thread(target=write)
     writer.start()
     try:
-        while len(written) < 20:
+        while len(written) < 20 and writer.is_alive():
             stop.wait(0.01)
         target = tmp_path / "live.backup"
-        assert runner.invoke(args=["backup", str(target)]).exit_code == 0
+        result = runner.invoke(args=["backup", str(target)])
+        assert result.exit_code == 0, (result.output, repr(result.exception))
     finally:
         stop.set()
         writer.join()
+    assert not failures, failures
     copy = sqlite3.connect(target)
     try:
         assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

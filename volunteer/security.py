@@ -1,7 +1,7 @@
 """Per-request security: a CSP nonce for our inline scripts and the response headers."""
 import secrets
 
-from flask import g, request
+from flask import abort, g, request
 
 
 def csp_nonce() -> str:
@@ -52,8 +52,28 @@ def trust_proxy(app) -> None:
                                 x_prefix=0)
 
 
+def _carries_nul() -> bool:
+    values = [*request.args.values(), *(request.view_args or {}).values()]
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        values += list(request.form.values())
+    if any(isinstance(v, str) and "\x00" in v for v in values):
+        return True
+    if request.is_json:
+        raw = request.get_data(cache=True)
+        return b"\x00" in raw or b"\\u0000" in raw
+    return False
+
+
+def refuse_nul_bytes():
+    """No person types a NUL character; PostgreSQL refuses to store one (a 500 if it got
+    that far) and SQLite would store it silently. Hostile input: a plain 400."""
+    if _carries_nul():
+        abort(400)
+
+
 def register(app) -> None:
     trust_proxy(app)
+    app.before_request(refuse_nul_bytes)
     tile_origin = _origin(app.config.get("TILE_URL", ""))
     app.jinja_env.globals["csp_nonce"] = csp_nonce
 

@@ -1,0 +1,151 @@
+"""Hostile input on the resident's side: any text, any unicode, any length never
+gives a 500 and never stores a ticket from an invalid submission."""
+import re
+from urllib.parse import quote
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+
+from volunteer.extensions import db
+from volunteer.models import Ticket
+from volunteer.phones import InvalidPhone, normalize_phone
+
+from .factories import make_ticket
+
+GOOD = {
+    "name": "Nguyễn Thị Lan",
+    "phone": "0912 345 678",
+    "ward": "19336:2008",
+    "address": "12 Lê Duẩn",
+    "category": "vneid",
+    "description": "Cần kích hoạt VNeID",
+    "preferred_time": "sáng thứ Bảy",
+    "consent": "y",
+    "lat": "",
+    "lon": "",
+    "location_source": "",
+    "via": "",
+}
+CATEGORIES = {"online_services", "vneid", "cashless", "local_apps", "digital_skills"}
+# Generous limits so the property, not the rate limiter, decides the answer.
+UNLIMITED = {"RATELIMIT_PUBLIC_FORM": "100000 per minute",
+             "RATELIMIT_TRACKING": "100000 per minute"}
+HYPOTHESIS = settings(max_examples=60, deadline=None,
+                      suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                             HealthCheck.too_slow])
+
+any_text = st.one_of(
+    st.text(max_size=40),
+    st.text(min_size=100, max_size=400),
+    st.text(alphabet=st.characters(codec="utf-8"), max_size=2500),
+    st.sampled_from(["", " ", "\x00", "<script>alert(1)</script>", "' OR 1=1 --",
+                     "nan", "inf", "-1e999", "１２３", "0912345678\x00", "\u202e\u0000",
+                     "=HYPERLINK(\"http://x\")", "9" * 5000]),
+)
+
+
+def field_values(name):
+    return st.one_of(st.just(GOOD[name]), any_text)
+
+
+# Mostly one hostile field in an otherwise good request (the hard case: everything
+# else passes), sometimes everything at once.
+one_field = st.builds(lambda name, value: {**GOOD, name: value}, st.sampled_from(sorted(GOOD)),
+                      any_text)
+submission = st.one_of(one_field, one_field, st.fixed_dictionaries(
+    {name: field_values(name) for name in GOOD}))
+
+
+def csrf_token(client) -> str:
+    page = client.get("/").get_data(as_text=True)
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+
+
+def is_valid(form: dict) -> bool:
+    """What a valid request is, said independently of the form class."""
+    try:
+        normalize_phone(form["phone"])
+    except InvalidPhone:
+        return False
+    if "\x00" in "".join(form.values()):
+        return False
+    return (
+        bool(form["name"].strip()) and len(form["name"]) <= 120
+        and len(form["phone"]) <= 30
+        and form["category"] in CATEGORIES
+        and form["consent"] not in ("", None)
+        and len(form["address"]) <= 300
+        and len(form["description"]) <= 2000
+        and len(form["preferred_time"]) <= 120
+    )
+
+
+def count(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count(Ticket.id)))
+
+
+def test_public_form_never_fails_and_never_stores_an_invalid_request(make_app, backend):
+    """Any text in any field: a 302 or a 400, never a 500; a ticket only from a valid request."""
+    app = make_app(**UNLIMITED)
+    client = app.test_client()
+    token = csrf_token(client)
+
+    @HYPOTHESIS
+    @given(form=submission)
+    def check(form):
+        before = count(app)
+        response = client.post("/", data={**form, "csrf_token": token})
+        assert response.status_code in (302, 400, 413), response.status_code
+        after = count(app)
+        if response.status_code == 302:
+            assert is_valid(form), form
+            assert after == before + 1
+            reference = response.headers["Location"].rsplit("/", 1)[-1]
+            with app.app_context():
+                ticket = db.session.scalar(select(Ticket).where(Ticket.reference == reference))
+                assert ticket.resident_name and ticket.resident_name == ticket.resident_name.strip()
+                assert re.fullmatch(r"\+84\d{9}", ticket.phone)
+        else:
+            assert after == before
+
+    check()
+
+
+def test_tracking_never_fails_and_finds_only_the_right_pair(make_app, backend):
+    """Any reference and digits: 302 only for the real pair, else 400/404, never a 500."""
+    app = make_app(**UNLIMITED)
+    with app.app_context():
+        ticket = make_ticket("19333", phone="+84912345678")
+        db.session.commit()
+        reference = ticket.reference
+    client = app.test_client()
+    token = csrf_token(client)
+
+    @HYPOTHESIS
+    @given(typed_reference=st.one_of(st.just(reference), st.just(reference.lower()), any_text),
+           digits=st.one_of(st.just("5678"), any_text))
+    def check(typed_reference, digits):
+        response = client.post("/track", data={"csrf_token": token, "reference": typed_reference,
+                                               "phone_last4": digits})
+        assert response.status_code in (302, 400, 404), response.status_code
+        if response.status_code == 302:
+            assert digits == "5678"
+            assert response.headers["Location"].endswith(f"/track/{reference}")
+        # A slash would be routing's business (308/405), not the view's.
+        page = client.get("/track/" + quote(typed_reference.replace("/", "") or "x", safe=""))
+        assert page.status_code in (200, 400, 404), page.status_code
+
+    check()
+
+
+def test_nul_characters_are_refused_before_they_reach_the_database(app, client):
+    """A NUL in a form field, a URL or a JSON body is a 400 (PostgreSQL would 500), nothing stored."""
+    token = csrf_token(client)
+    assert client.post("/", data={**GOOD, "address": "12\x00 Lê Duẩn", "csrf_token": token}).status_code == 400
+    assert client.get("/track/DH-%00AAAA").status_code == 400
+    assert client.get("/track?reference=%00").status_code == 400
+    assert client.post("/", data='{"name": "a\\u0000"}', content_type="application/json").status_code == 400
+    assert count(app) == 0
+    assert client.post("/", data={**GOOD, "csrf_token": token}).status_code == 302
