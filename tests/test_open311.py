@@ -358,6 +358,7 @@ BAD_POSTS = [
     ("description of 5,000 characters", {"description": "a" * 5000}, 400, "4000"),
     ("HTML in the description", {"description": "Xin chào <script>alert(1)</script>"}, 400, "HTML"),
     ("a tag in the name", {"first_name": "<b>Lan</b>"}, 400, "HTML"),
+    ("a name too long", {"first_name": "Lan " * 20, "last_name": "Nguyễn " * 10}, 400, "120"),
     ("needs outside its list", {"attribute[needs][]": ["elderly", "rich"]}, 400, "rich"),
     ("ward outside its list", {"attribute[ward]": "99999:2008"}, 400, "99999"),
     ("two wards", {"attribute[ward]": ["19333:2008", "19342:2008"]}, 400, "attribute[ward]"),

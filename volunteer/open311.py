@@ -252,6 +252,21 @@ def _coordinate(raw: str | None, low: float, high: float) -> float | None:
     return value
 
 
+def _point(form: Mapping, problems: _Problems) -> tuple[float | None, float | None, bool]:
+    """lat and long, both or neither, in range; and whether any was sent."""
+    raw_lat, raw_lon = (form.get("lat") or "").strip(), (form.get("long") or "").strip()
+    if not (raw_lat or raw_lon):
+        return None, None, False
+    if not (raw_lat and raw_lon):
+        problems.add(_("Cần gửi cả lat và long."))
+        return None, None, True
+    lat, lon = _coordinate(raw_lat, -90, 90), _coordinate(raw_lon, -180, 180)
+    if lat is None or lon is None:
+        problems.add(_("Toạ độ không hợp lệ: lat phải từ -90 đến 90, long từ -180 đến 180 (WGS84)."))
+        return None, None, True
+    return lat, lon, True
+
+
 def _attributes(form: Mapping, problems: _Problems) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for name in form.keys():
@@ -315,19 +330,7 @@ def parse_submission(form, api_key: ApiKey) -> Submission:
         if parts.scheme not in ("http", "https") or not parts.netloc:
             problems.add(_("media_url phải là một địa chỉ http hoặc https."))
 
-    lat = lon = None
-    raw_lat, raw_lon = (form.get("lat") or "").strip(), (form.get("long") or "").strip()
-    if raw_lat or raw_lon:
-        if not (raw_lat and raw_lon):
-            problems.add(_("Cần gửi cả lat và long."))
-        else:
-            lat = _coordinate(raw_lat, -90, 90)
-            lon = _coordinate(raw_lon, -180, 180)
-            if lat is None or lon is None:
-                problems.add(_("Toạ độ không hợp lệ: lat phải từ -90 đến 90, long từ -180 đến 180 "
-                               "(WGS84)."))
-                lat = lon = None
-
+    lat, lon, point_sent = _point(form, problems)
     attributes = _attributes(form, problems)
     ward = None
     ward_values = attributes.get("ward", [])
@@ -348,20 +351,18 @@ def parse_submission(form, api_key: ApiKey) -> Submission:
         preferred_time = _text({"v": preferred[0]}, "v", PREFERRED_TIME_MAX, problems,
                                "attribute[preferred_time]")
 
-    has_location = (lat is not None) or address or ward is not None
-    located_badly = bool(raw_lat or raw_lon or ward_values)
-    if not has_location and not located_badly:
+    # A location sent but refused already has its own message.
+    if lat is None and not address and ward is None and not (point_sent or ward_values):
         problems.add(_("Thiếu vị trí: gửi lat và long, hoặc address_string, hoặc attribute[ward]."))
     if "home_visit" in needs and not address:
         problems.add(_("Cần address_string khi yêu cầu tình nguyện viên đến tận nhà."))
-
-    if problems.messages:
-        raise Open311Error(400, *problems.messages)
-
     # Vietnamese names are written family name first.
     name = " ".join(part for part in (last_name, first_name) if part) or None
     if name and len(name) > NAME_MAX:
-        name = name[:NAME_MAX]
+        problems.add(_("Họ và tên (last_name, first_name) tối đa %(max)d ký tự.", max=NAME_MAX))
+
+    if problems.messages:
+        raise Open311Error(400, *problems.messages)
     request = tickets.Request(
         name=name,
         phone=phone,
