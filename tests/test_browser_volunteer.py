@@ -42,6 +42,9 @@ def test_volunteer_claims_contacts_and_resolves_on_a_phone(app, live_server, chr
     assert page.locator(".resident-name").inner_text() == resident
     assert page.locator("a.call").get_attribute("href").startswith("tel:+84")
     page.screenshot(path=str(artifacts_dir / f"volunteer-held-ticket-{backend}.png"), full_page=True)
+    page.set_viewport_size({"width": 360, "height": 740})  # the narrowest phones we support
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.set_viewport_size({"width": 390, "height": 844})
 
     page.check("#action-contact input[value=answered]")
     page.click("#action-contact button[type=submit]")
