@@ -42,12 +42,12 @@ install-dev: $(VENV)/.installed-dev
 
 # Compiled catalogs are build output, not committed.
 translations: install
-	@if [ -d volunteer/translations ]; then $(BIN)/pybabel compile -q -d volunteer/translations; fi
+	@if [ -d volunteer/translations ]; then $(BIN)/pybabel compile -d volunteer/translations >/dev/null; fi
 
 # Re-extract the strings and merge them into the catalogs (then translate the new ones).
 messages: install
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o messages.pot .
-	$(BIN)/pybabel update -q -i messages.pot -d volunteer/translations
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o messages.pot --no-location --sort-output . >/dev/null
+	$(BIN)/pybabel update -i messages.pot -d volunteer/translations -l en --init-missing --no-fuzzy-matching --ignore-obsolete
 	rm -f messages.pot
 
 # Debian's Chromium for the browser tests; never a browser download.
