@@ -46,7 +46,7 @@ translations: install
 
 # Re-extract the strings and merge them into the catalogs (then translate the new ones).
 messages: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o messages.pot --no-location --sort-output . >/dev/null
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o messages.pot --no-location --sort-output volunteer >/dev/null
 	$(BIN)/pybabel update -i messages.pot -d volunteer/translations -l en --init-missing --no-fuzzy-matching --ignore-obsolete
 	rm -f messages.pot
 
