@@ -75,6 +75,10 @@ def qr_svg(url: str) -> Markup:
 def safe_next(target: str | None) -> str | None:
     if not target:
         return None
+    # A backslash reads as a slash to browsers ("/\\evil" is "//evil"); a control
+    # character would either split the Location header or be dropped by the browser.
+    if "\\" in target or any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None
