@@ -55,3 +55,11 @@ access_log_format = json.dumps(
     },
     separators=(",", ":"),
 )
+
+# gunicorn 27's control socket defaults to one path per user (~/.gunicorn/gunicorn.ctl),
+# which two masters on one host (a second app server, the bench's ceiling app) would
+# fight over; signals (HUP, TERM, TTIN/TTOU) do all we need. Opt in with a path.
+if os.environ.get("GUNICORN_CONTROL_SOCKET"):
+    control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
+else:
+    control_socket_disable = True
