@@ -61,6 +61,7 @@ def test_coordinator_creates_a_campaign(app, client, sign_in, users, csrf):
                                      {"starts_on": "not a date"}, {"target": "-4"}, {"target": "lots"}])
 def test_campaign_form_refuses_bad_input(app, client, sign_in, users, csrf, changes):
     """Bad names, dates, categories or targets create nothing."""
+    changes = dict(changes)  # the parameter is shared by the sqlite and postgresql runs
     signed(app, client, sign_in, users["coordinator"])
     with app.app_context():
         vneid, one = category("vneid").id, ward("19333").id
