@@ -1,12 +1,12 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from ...forms import Form
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length
 
 from ...accounts import PASSWORD_MAX
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     login = StringField(
         _l("Số điện thoại hoặc e-mail"),
         validators=[
@@ -24,11 +24,11 @@ class LoginForm(FlaskForm):
     remember = BooleanField(_l("Ghi nhớ đăng nhập trên máy này"))
 
 
-class LogoutForm(FlaskForm):
+class LogoutForm(Form):
     """Only the CSRF token: signing out is a POST so no link or image can do it."""
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(Form):
     current = PasswordField(
         _l("Mật khẩu hiện tại"),
         validators=[InputRequired(message=_l("Vui lòng nhập mật khẩu hiện tại."))],

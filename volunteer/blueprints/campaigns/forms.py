@@ -1,7 +1,7 @@
 import math
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from ...forms import Form
 from wtforms import (BooleanField, DateField, HiddenField, RadioField, SelectField,
                      SelectMultipleField, StringField, TextAreaField)
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
@@ -10,7 +10,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from ...phones import InvalidPhone, normalize_phone
 
 
-class CampaignForm(FlaskForm):
+class CampaignForm(Form):
     """A new campaign. Targets per ward are read from target_<ward id> inputs, which
     default to the ward's household count."""
 
@@ -43,7 +43,7 @@ def _coordinate(raw: str | None, low: float, high: float) -> float | None:
     return value
 
 
-class VisitForm(FlaskForm):
+class VisitForm(Form):
     """One door, in a few taps."""
 
     campaign = HiddenField()
@@ -90,5 +90,5 @@ class VisitForm(FlaskForm):
         return (lat, lon) if lat is not None and lon is not None else (None, None)
 
 
-class TargetForm(FlaskForm):
+class TargetForm(Form):
     """Only CSRF: the targets come as target_<ward id> numbers."""

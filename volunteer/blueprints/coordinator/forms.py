@@ -1,12 +1,12 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from ...forms import Form
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from ...phones import InvalidPhone, normalize_phone
 
 
-class FilterForm(FlaskForm):
+class FilterForm(Form):
     """The map's and dashboard's filters, read from the query string (no CSRF: GET)."""
 
     class Meta:
@@ -28,36 +28,36 @@ class FilterForm(FlaskForm):
             raise ValidationError(_l("Ngày kết thúc phải sau ngày bắt đầu."))
 
 
-class ReassignForm(FlaskForm):
+class ReassignForm(Form):
     team = SelectField(_l("Chuyển cho tổ"), coerce=int, validate_choice=True,
                        validators=[InputRequired(message=_l("Vui lòng chọn tổ."))])
     note = StringField(_l("Ghi chú"), validators=[Optional(), Length(max=500)])
 
 
-class MergeForm(FlaskForm):
+class MergeForm(Form):
     reference = StringField(_l("Mã yêu cầu giữ lại"), validators=[
         InputRequired(message=_l("Vui lòng nhập mã yêu cầu bị trùng.")), Length(max=20)])
     note = StringField(_l("Ghi chú"), validators=[Optional(), Length(max=500)])
 
 
-class WardForm(FlaskForm):
+class WardForm(Form):
     ward = SelectField(_l("Phường"), coerce=int, validate_choice=True,
                        validators=[InputRequired(message=_l("Vui lòng chọn phường."))])
 
 
-class NoteForm(FlaskForm):
+class NoteForm(Form):
     """Return to queue, close: one button and an optional note."""
 
     note = StringField(_l("Ghi chú"), validators=[Optional(), Length(max=500)])
 
 
-class HouseholdsForm(FlaskForm):
+class HouseholdsForm(Form):
     households = IntegerField(_l("Số hộ"), validators=[
         InputRequired(message=_l("Vui lòng nhập số hộ.")),
         NumberRange(min=0, max=1_000_000, message=_l("Số hộ không hợp lệ."))])
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     name = StringField(_l("Họ và tên"), validators=[
         InputRequired(message=_l("Vui lòng nhập họ tên.")), Length(max=120)])
     phone = StringField(_l("Số điện thoại"), validators=[
@@ -78,19 +78,19 @@ class UserForm(FlaskForm):
             raise ValidationError(error.message)
 
 
-class MoveForm(FlaskForm):
+class MoveForm(Form):
     team = SelectField(_l("Chuyển sang tổ"), coerce=int, validate_choice=True)
 
 
-class RoleForm(FlaskForm):
+class RoleForm(Form):
     role = SelectField(_l("Vai trò"), validate_choice=True)
 
 
-class ActiveForm(FlaskForm):
+class ActiveForm(Form):
     active = HiddenField()
 
 
-class ExportForm(FlaskForm):
+class ExportForm(Form):
     """POSTed from the dashboard; the filters ride along as hidden fields."""
 
     kind = HiddenField()

@@ -1,7 +1,7 @@
 import math
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from ...forms import Form
 from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, ValidationError
@@ -43,7 +43,7 @@ def _coordinate(raw: str | None, low: float, high: float) -> float | None:
     return value
 
 
-class QueueFilterForm(FlaskForm):
+class QueueFilterForm(Form):
     """The queue's filters, read from the query string (a GET form: no CSRF needed)."""
 
     class Meta:
@@ -103,7 +103,7 @@ class QueueFilterForm(FlaskForm):
         return lat, lon
 
 
-class NoteForm(FlaskForm):
+class NoteForm(Form):
     """Claim, start, mark unreachable: one tap, a note if the volunteer wants one."""
 
     note = TextAreaField(
@@ -112,7 +112,7 @@ class NoteForm(FlaskForm):
     )
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     """Release and escalate: the lifecycle requires the reason."""
 
     note = TextAreaField(
