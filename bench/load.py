@@ -58,6 +58,14 @@ PG_RESTART = ["pg_ctlcluster", "--skip-systemctl-redirect", "15", "main", "resta
 REDIS_START = ["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "-::1", "--port", "6379",
                "--save", "", "--appendonly", "no", "--dir", "/var/lib/redis",
                "--logfile", "/var/log/redis/ci.log"]
+LOG_SIGNS = {
+    "tracebacks": "Traceback",
+    "'database unavailable' (503)": "database unavailable",
+    "'connection lost while closing'": "connection lost while closing",
+    "rate-limit fallbacks to memory": "falling back to in-memory",
+    "rate-limit storage recoveries": "Rate limit storage recovered",
+    "worker timeouts": "WORKER TIMEOUT",
+}
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 _REFERENCE = re.compile(r"/submitted/([A-Z]+-[A-Z0-9]{6})")
 
@@ -271,9 +279,11 @@ def resident_form(csrf: str, info: dict) -> dict:
     }
 
 
-def submit(client: Client, form: dict, accepted: list, label: str = "submit") -> str | None:
+def submit(client: Client, form: dict, submissions: dict, label: str = "submit") -> str | None:
     """POST the form; on a failure that may not have reached the database, resubmit
     the same form (same submission key) once a second later, as a resident would."""
+    submissions["attempted"].append(form["submission_key"])
+    accepted = submissions["accepted"]
     for attempt in range(3):
         status, headers, _ = client.call(label if attempt == 0 else label + "_retry", "POST", "/", form)
         if status == 302:
@@ -299,7 +309,7 @@ def sign_in(client: Client, info: dict, phone: str) -> bool:
     return status == 302
 
 
-def run_resident(port, info, deadline, records, accepted):
+def run_resident(port, info, deadline, records, submissions):
     client = Client(port, records)
     while time.time() < deadline:
         client.fresh_identity()
@@ -309,7 +319,7 @@ def run_resident(port, info, deadline, records, accepted):
             time.sleep(0.2)
             continue
         form = resident_form(csrf, info)
-        reference = submit(client, form, accepted)
+        reference = submit(client, form, submissions)
         if not reference:
             continue
         client.call("submitted", "GET", f"/submitted/{reference}")
@@ -358,14 +368,14 @@ def run_ceiling(port, deadline, records):
         client.call("ceiling", "GET", "/ceiling")
 
 
-def run_submit_only(port, info, deadline, records, accepted):
+def run_submit_only(port, info, deadline, records, submissions):
     client = Client(port, records)
     client.fresh_identity()
     _, _, page = client.call("form", "GET", "/")
     csrf = csrf_of(page)
     while time.time() < deadline:
         client.address = f"10.{random.randrange(256)}.{random.randrange(256)}.{random.randrange(1, 255)}"
-        submit(client, resident_form(csrf, info), accepted)
+        submit(client, resident_form(csrf, info), submissions)
 
 
 def run_queue_only(port, info, deadline, records, phone):
@@ -379,17 +389,17 @@ def run_queue_only(port, info, deadline, records, phone):
 def run_group(kind: str, port: int, info: dict, deadline: float, users: list) -> tuple:
     """In a child process: one thread per simulated user; returns records and accepted."""
     records: list = []
-    accepted: list = []
+    submissions: dict = {"accepted": [], "attempted": []}
     threads = []
     for role, phone in users:
         if kind == "ceiling":
             target, args = run_ceiling, (port, deadline, records)
         elif kind == "submit":
-            target, args = run_submit_only, (port, info, deadline, records, accepted)
+            target, args = run_submit_only, (port, info, deadline, records, submissions)
         elif kind == "queue":
             target, args = run_queue_only, (port, info, deadline, records, phone)
         elif role == "resident":
-            target, args = run_resident, (port, info, deadline, records, accepted)
+            target, args = run_resident, (port, info, deadline, records, submissions)
         elif role == "volunteer":
             target, args = run_volunteer, (port, info, deadline, records, phone)
         else:
@@ -399,7 +409,7 @@ def run_group(kind: str, port: int, info: dict, deadline: float, users: list) ->
         threads.append(thread)
     for thread in threads:
         thread.join(timeout=max(1, deadline - time.time() + 60))
-    return records, accepted
+    return records, submissions
 
 
 def drive(kind: str, port: int, info: dict, seconds: float, clients: int, during=None) -> tuple:
@@ -426,8 +436,9 @@ def drive(kind: str, port: int, info: dict, seconds: float, clients: int, during
             during(started)
         results = [f.result() for f in futures]
     records = [r for rec, _ in results for r in rec]
-    accepted = [a for _, acc in results for a in acc]
-    return records, accepted, time.time() - started
+    submissions = {kind: [item for _, sub in results for item in sub[kind]]
+                   for kind in ("accepted", "attempted")}
+    return records, submissions, time.time() - started
 
 
 # --- figures -----------------------------------------------------------------------
@@ -452,8 +463,9 @@ def summarize(title: str, records: list, span: float) -> dict:
     return figures
 
 
-def check_accepted(url: str, accepted: list) -> None:
+def check_accepted(url: str, submissions: dict) -> None:
     """Every acknowledged submission is in the database, once."""
+    accepted, attempted = submissions["accepted"], set(submissions["attempted"])
     import psycopg
 
     with psycopg.connect(url) as conn:
@@ -466,8 +478,9 @@ def check_accepted(url: str, accepted: list) -> None:
     missing = [k for k in acknowledged if k not in by_key]
     wrong = [k for k, ref in acknowledged.items() if k in by_key and by_key[k] != ref]
     duplicated = [k for k, n in stored.items() if n > 1]
-    unacknowledged = [k for k in by_key if k not in acknowledged]
-    print(f"\n  accepted submissions: {len(acknowledged)} (from {len(accepted)} acknowledgements); "
+    unacknowledged = [k for k in by_key if k in attempted and k not in acknowledged]
+    print(f"\n  submissions sent: {len(attempted)}; accepted: {len(acknowledged)} "
+          f"(from {len(accepted)} acknowledgements); "
           f"in the database: {len(acknowledged) - len(missing)}; missing: {len(missing)}; "
           f"with another reference: {len(wrong)}; stored twice: {len(duplicated)}; "
           f"stored but never acknowledged (connection cut before the answer): {len(unacknowledged)}")
@@ -533,25 +546,26 @@ def steady(args) -> None:
         phase = args.phase_seconds
         records, _, span = drive("ceiling", setup.ceiling.port, info, phase, args.clients)
         ceiling = summarize("ceiling: minimal Flask + one indexed query", records, span)["ceiling"]
-        records, accepted_submit, span = drive("submit", port, info, phase, args.clients)
+        records, submitted_alone, span = drive("submit", port, info, phase, args.clients)
         submit_rate = summarize("submission alone (POST /)", records, span).get("submit", 0)
-        check_accepted(setup.url, accepted_submit)
+        check_accepted(setup.url, submitted_alone)
         queue_rate = 0.0
         if info["queue"]:
             records, _, span = drive("queue", port, info, phase, args.clients)
             queue_rate = summarize("volunteer queue page alone", records, span).get("queue", 0)
         print(f"\n  ratios to the ceiling ({ceiling:.0f} req/s): submission {submit_rate / ceiling:.0%}, "
               f"queue {queue_rate / ceiling:.0%}")
-        records, accepted, span = drive("mix", port, info, args.seconds, args.clients)
+        records, submitted, span = drive("mix", port, info, args.seconds, args.clients)
         summarize(f"steady mix, {args.clients} clients", records, span)
-        check_accepted(setup.url, accepted_submit + accepted)
+        check_accepted(setup.url, {k: submitted_alone[k] + submitted[k] for k in submitted})
 
 
 def faults(args) -> None:
     with Setup(with_ceiling=False) as setup:
         port, info = setup.app.port, setup.info
         at = args.seconds / 3
-        all_accepted = []
+        everything = {"accepted": [], "attempted": []}
+        seen: dict = {}
 
         def kill_worker(started):
             time.sleep(max(0, started + at - time.time()))
@@ -560,11 +574,11 @@ def faults(args) -> None:
             os.kill(victim, signal.SIGKILL)
             killed_at = time.time()
             print(f"  t={killed_at - started:.1f}s kill -9 worker {victim} ({len(before)} workers)")
-            while set(setup.app.workers()) - {victim} and len(setup.app.workers()) < len(before):
-                time.sleep(0.05)
-            while len(setup.app.workers()) < len(before):
-                time.sleep(0.05)
-            print(f"  replacement worker up after {time.time() - killed_at:.2f}s")
+            # The master reaps the victim and forks a replacement: wait for a new pid.
+            while not (set(setup.app.workers()) - set(before)) and time.time() - killed_at < 30:
+                time.sleep(0.02)
+            print(f"  replacement worker forked after {time.time() - killed_at:.2f}s; "
+                  f"workers now {len(setup.app.workers())}")
 
         def restart_postgresql(started):
             time.sleep(max(0, started + at - time.time()))
@@ -592,19 +606,20 @@ def faults(args) -> None:
                 captured["started"] = started
                 action(started)
 
-            records, accepted, span = drive("mix", port, info, args.seconds, args.clients, during)
+            records, submitted, span = drive("mix", port, info, args.seconds, args.clients, during)
             summarize(f"mix during '{title}'", records, span)
             timeline(records, captured["started"])
-            all_accepted += accepted
-            check_accepted(setup.url, accepted)
+            for kind in everything:
+                everything[kind] += submitted[kind]
+            check_accepted(setup.url, submitted)
             with open(setup.app.log_path) as log:
                 text = log.read()
-            print(f"  log so far: {text.count('Traceback')} tracebacks, "
-                  f"{text.count('database unavailable')} 'database unavailable', "
-                  f"{text.count('falling back to in-memory')} rate-limit fallbacks, "
-                  f"{text.count('WORKER TIMEOUT')} worker timeouts")
+            counts = {name: text.count(needle) for name, needle in LOG_SIGNS.items()}
+            print("  in the app's log during this run: " + ", ".join(
+                f"{counts[name] - seen.get(name, 0)} {name}" for name in LOG_SIGNS))
+            seen.update(counts)
         print("\n== all fault runs together")
-        check_accepted(setup.url, all_accepted)
+        check_accepted(setup.url, everything)
 
 
 def main() -> None:

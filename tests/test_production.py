@@ -409,3 +409,29 @@ def test_every_page_works_under_its_content_security_policy(app, sign_in):
             handlers = re.findall(r"<[a-z][^>]*\son[a-z]+\s*=", page, flags=re.IGNORECASE)
             assert not handlers, (who, url, handlers[:3])
     assert checked >= 8
+
+
+def test_connection_lost_after_the_last_query_still_answers(make_app, backend):
+    """PostgreSQL dropping the connection after a page's last query (a restart) does not turn
+    the computed page into a 500, and the next request gets a fresh connection."""
+    if backend != "postgresql":
+        pytest.skip("needs a server that can end a session under the app")
+    import psycopg
+    from sqlalchemy import text
+
+    from volunteer.backup import libpq_url
+
+    app = make_app()
+
+    @app.route("/_lose_connection")
+    def lose_connection():
+        pid = db.session.execute(text("SELECT pg_backend_pid()")).scalar()
+        with psycopg.connect(libpq_url(app.config["SQLALCHEMY_DATABASE_URI"]), autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        return "computed"
+
+    client = app.test_client()
+    response = client.get("/_lose_connection")
+    assert response.status_code == 200 and response.get_data(as_text=True) == "computed"
+    assert client.get("/readyz").status_code == 200
+    assert client.get("/").status_code == 200

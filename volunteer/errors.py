@@ -1,5 +1,7 @@
 """Error pages: in the user's language, HTML for people, JSON for machines, never a
 traceback."""
+import logging
+
 from flask import render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -58,7 +60,30 @@ def unavailable_response():
                            retry=request.method == "GET"), 503, headers
 
 
+def release_session(_error=None) -> None:
+    """End the request's database session even when the connection died under it.
+
+    When PostgreSQL restarts after a page's last query, the ROLLBACK that closes the
+    session fails; left to Flask-SQLAlchemy's own teardown, that turns a page already
+    computed into a 500. The pool has already discarded the dead connection (pre-ping
+    will replace it), so the session is simply forgotten."""
+    try:
+        db.session.remove()
+    except (OperationalError, InterfaceError) as error:
+        logging.getLogger(__name__).warning(
+            "database connection lost while closing the session: %s", type(error).__name__)
+        try:
+            db.session.invalidate()
+        except Exception:  # the connection is gone either way; nothing more to release
+            pass
+        db.session.registry.clear()
+
+
 def register(app) -> None:
+    # Registered after Flask-SQLAlchemy's teardown, so it runs before it (Flask runs
+    # teardowns in reverse); Flask-SQLAlchemy's then finds no session left to close.
+    app.teardown_appcontext(release_session)
+
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         return error_response(400, _("Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. "

@@ -49,6 +49,34 @@ def access_logger() -> logging.Logger:
     return logger
 
 
+class _StderrHandler(_StdoutHandler):
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value):
+        pass
+
+
+def surface_rate_limiter_warnings() -> None:
+    """Flask-Limiter says when Redis goes away and it falls back to memory (and when it
+    recovers), but to a logger with only a NullHandler: operators would never know."""
+    logger = logging.getLogger("flask-limiter")
+    if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
+        handler = _StderrHandler()
+        # Its other INFO lines ("ratelimit … (client address) exceeded") carry the
+        # client's address, which we keep out of the logs.
+        handler.addFilter(lambda record: record.levelno >= logging.WARNING
+                          or record.getMessage().startswith("Rate limit storage"))
+        handler.setFormatter(logging.Formatter("[%(asctime)s] %(levelname)s in %(name)s: %(message)s"))
+        logger.addHandler(handler)
+        if logger.level == logging.NOTSET or logger.level > logging.INFO:
+            logger.setLevel(logging.INFO)
+        logger.propagate = False
+    logger.disabled = False
+
+
 def request_id() -> str:
     if "request_id" not in g:
         incoming = request.headers.get("X-Request-ID", "")
@@ -67,6 +95,7 @@ def _user_id() -> int | None:
 
 def register(app) -> None:
     logger = access_logger()
+    surface_rate_limiter_warnings()
 
     def start_clock():
         g.request_started = time.perf_counter()
