@@ -97,7 +97,8 @@ def test_median_equals_python_median_with_even_count(ctx):
         created = NOW - timedelta(days=3)
         t = filed("19342", at=created)
         tickets.apply_transition(t, "claim", Actor.for_user(volunteer), now=created + timedelta(hours=h))
-    medians = statistics.medians(Ticket.ward_id, Ticket.created_at, Ticket.claimed_at, statistics.Filters())
+    medians = statistics.medians(Ticket.ward_id, Ticket.created_at, Ticket.claimed_at,
+                                 statistics.Filters(), now=NOW)
     assert medians[ward("19342").id] / 3600 == pytest.approx(pystats.median(hours), abs=1e-3)
 
 
@@ -136,7 +137,7 @@ def test_weekly_counts_requests_and_resolutions(seeded):
     requests = sum(r.requests for r in rows)
     resolutions = sum(r.resolutions for r in rows)
     assert requests == db.session.scalar(select(func.count(Ticket.id)))
-    assert resolutions == 4
+    assert resolutions == 3  # the reopened ticket no longer counts as resolved
     assert all(r.week.weekday() == 0 for r in rows)
     assert min(r.week for r in rows) >= date(2026, 3, 23)
 
@@ -152,3 +153,24 @@ def test_open_points_cap_and_order(ctx):
     assert oldest[0].created_at == NOW - timedelta(hours=4)
     all_rows, total = statistics.open_points(statistics.Filters(), cap=100)
     assert len(all_rows) == total == 6
+
+
+def test_medians_cover_the_last_90_days_unless_a_start_is_picked(ctx):
+    """Without a start date, medians describe tickets of the last 90 days only."""
+    volunteer = make_user("volunteer", "19348")
+    for days_ago, claim_hours in ((200, 100), (10, 2)):
+        created = NOW - timedelta(days=days_ago)
+        t = filed("19348", at=created)
+        tickets.apply_transition(t, "claim", Actor.for_user(volunteer),
+                                 now=created + timedelta(hours=claim_hours))
+    recent = by_name(statistics.ward_figures(now=NOW))["Phường 5"]
+    assert recent.median_claim_hours == 2.0
+    since_start = statistics.Filters(start=(NOW - timedelta(days=365)).date())
+    both = by_name(statistics.ward_figures(since_start, now=NOW))["Phường 5"]
+    assert both.median_claim_hours == 51.0
+
+
+def test_attention_counts_match_the_list(seeded):
+    """Each reason's count equals the tickets listed under it when under the limit."""
+    counts = statistics.attention_counts(now=NOW)
+    assert counts == {"unclaimed": 1, "idle": 1, "escalated": 1, "reopened": 1}

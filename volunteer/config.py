@@ -89,6 +89,8 @@ def from_environment(instance_path: str, given: dict | None = None) -> dict:
         "OPEN311_KEY_SERVICE": os.environ.get("OPEN311_KEY_SERVICE"),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL"),
         "RETENTION_DAYS": int(os.environ.get("RETENTION_DAYS", "180")),
+        # Open tickets drawn as points on the coordinators' map; figures count them all.
+        "MAP_POINT_CAP": int(os.environ.get("MAP_POINT_CAP", "2000")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": secure_cookies,

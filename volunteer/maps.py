@@ -22,8 +22,10 @@ from folium.map import Layer
 from folium.plugins import FastMarkerCluster
 from folium.template import Template
 
-# Point caps: what a browser on an office PC draws comfortably.
+# Point caps: what a browser on an office PC draws comfortably, and a page that stays
+# well under 1.5 MB. Recently resolved tickets are context, so fewer of them.
 DEFAULT_POINT_CAP = 2000
+RESOLVED_CAP = 500
 DESCRIPTION_EXCERPT = 160
 
 STATUS_COLOURS = {
@@ -162,6 +164,32 @@ def colour_for(value: float | None, legend: list[LegendStep]) -> str:
     return legend[-1].colour
 
 
+class CompactMarkerCluster(FastMarkerCluster):
+    """FastMarkerCluster with its data written as compact UTF-8 JSON (Jinja's tojson
+    writes every Vietnamese letter as a 6-byte \\u escape, doubling the page)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = (function(){
+                {{ this.callback }}
+
+                var data = {{ this.data_json }};
+                var cluster = L.markerClusterGroup({{ this.options|tojavascript }});
+                for (var i = 0; i < data.length; i++) {
+                    callback(data[i]).addTo(cluster);
+                }
+                cluster.addTo({{ this._parent.get_name() }});
+                return cluster;
+            })();
+        {% endmacro %}"""
+    )
+
+    @property
+    def data_json(self) -> str:
+        return script_json(self.data)
+
+
 class PointLayer(Layer):
     """Unclustered circle markers from a data array: one JavaScript loop, not one
     folium object per point."""
@@ -171,7 +199,7 @@ class PointLayer(Layer):
         {% macro script(this, kwargs) %}
             var {{ this.get_name() }} = (function(){
                 var callback = {{ this.callback }};
-                var data = {{ this.data|tojson }};
+                var data = {{ this.data_json }};
                 var group = L.layerGroup();
                 for (var i = 0; i < data.length; i++) {
                     callback(data[i]).addTo(group);
@@ -190,19 +218,32 @@ class PointLayer(Layer):
         self.data = data
         self.callback = callback
 
+    @property
+    def data_json(self) -> str:
+        return script_json(self.data)
 
-def _ticket_callback(text: MapText, ticket_url_prefix: str, class_name: str) -> str:
-    """Circle marker coloured by status; the popup is built from pre-escaped strings."""
-    labels = {k: escape_map_text(v) for k, v in text.status_labels.items()}
+
+STATUS_ORDER = tuple(STATUS_COLOURS)
+
+
+def _ticket_callback(text: MapText, ticket_url_prefix: str, class_name: str,
+                     categories: list[str]) -> str:
+    """Circle marker coloured by status; the popup is built from pre-escaped strings.
+
+    A row is [lat, lon, status index, id, reference, category index, age, excerpt]."""
+    labels = [escape_map_text(text.status_labels.get(s, s)) for s in STATUS_ORDER]
+    colours = [STATUS_COLOURS[s] for s in STATUS_ORDER]
     return (
         "function (row) {"
-        f" var colours = {script_json(STATUS_COLOURS)};"
+        f" var colours = {script_json(colours)};"
         f" var labels = {script_json(labels)};"
+        f" var categories = {script_json([escape_map_text(c) for c in categories])};"
         " var marker = L.circleMarker(new L.LatLng(row[0], row[1]), {radius: 8, weight: 2,"
         f" color: '#ffffff', fillOpacity: 0.9, className: {script_json(class_name)},"
         " fillColor: colours[row[2]] || '#555555'});"
         " marker.bindPopup('<strong>' + row[4] + '</strong><br>' + (labels[row[2]] || '') +"
-        " '<br>' + row[5] + '<br>' + row[6] + (row[7] ? '<br><em>' + row[7] + '</em>' : '') +"
+        " '<br>' + (categories[row[5]] || '') + '<br>' + row[6] +"
+        " (row[7] ? '<br><em>' + row[7] + '</em>' : '') +"
         f" '<br><a href=\"' + {script_json(ticket_url_prefix)} + row[3] + '\">' +"
         f" {script_json(escape_map_text(text.open_ticket))} + '</a>');"
         " return marker; }"
@@ -224,13 +265,16 @@ def _visit_callback(text: MapText) -> str:
     )
 
 
-def _ticket_rows(points: list[TicketPoint]) -> list[list]:
-    return [
-        [p.lat, p.lon, p.status, p.ticket_id, escape_map_text(p.reference),
-         escape_map_text(p.category), escape_map_text(p.age),
-         escape_map_text(_excerpt(p.description))]
-        for p in points
-    ]
+def _ticket_rows(points: list[TicketPoint], categories: dict[str, int],
+                 with_excerpt: bool = True) -> list[list]:
+    rows = []
+    for p in points:
+        index = categories.setdefault(p.category, len(categories))
+        rows.append([round(p.lat, 5), round(p.lon, 5), STATUS_ORDER.index(p.status)
+                     if p.status in STATUS_ORDER else -1, p.ticket_id,
+                     escape_map_text(p.reference), index, escape_map_text(p.age),
+                     escape_map_text(_excerpt(p.description)) if with_excerpt else ""])
+    return rows
 
 
 def _excerpt(text: str) -> str:
@@ -297,9 +341,13 @@ def build_ward_map(
         zoom_on_click=False,
     ).add_to(m)
 
-    cluster = FastMarkerCluster(
-        _ticket_rows(tickets),
-        callback=_ticket_callback(text, ticket_url_prefix, "ticket-marker"),
+    categories: dict[str, int] = {}
+    ticket_rows = _ticket_rows(tickets, categories)
+    resolved_rows = _ticket_rows(resolved or [], categories, with_excerpt=False)
+    category_list = list(categories)
+    cluster = CompactMarkerCluster(
+        ticket_rows,
+        callback=_ticket_callback(text, ticket_url_prefix, "ticket-marker", category_list),
         name=escape_map_text(text.tickets_layer),
         options={"maxClusterRadius": 40, "showCoverageOnHover": False},
     )
@@ -311,14 +359,15 @@ def build_ward_map(
     cluster.add_to(m)
     if resolved is not None:
         PointLayer(
-            _ticket_rows(resolved),
-            _ticket_callback(text, ticket_url_prefix, "resolved-marker"),
+            resolved_rows,
+            _ticket_callback(text, ticket_url_prefix, "resolved-marker", category_list),
             name=escape_map_text(text.resolved_layer),
             show=False,
         ).add_to(m)
     if visits is not None:
         PointLayer(
-            [[v.lat, v.lon, v.outcome, escape_map_text(v.label), escape_map_text(v.when)]
+            [[round(v.lat, 5), round(v.lon, 5), v.outcome, escape_map_text(v.label),
+              escape_map_text(v.when)]
              for v in visits],
             _visit_callback(text),
             name=escape_map_text(text.visits_layer),

@@ -227,6 +227,11 @@ class Ticket(db.Model):
         Index("ix_tickets_status_created", "status", "created_at"),
         Index("ix_tickets_assignee_status", "assignee_id", "status"),
         Index("ix_tickets_phone_category", "phone", "category_id"),
+        # The coordinators' date windows, answered from the index alone (migration 0003).
+        Index("ix_tickets_created_figures", "created_at", "ward_id", "team_id", "category_id",
+              "claimed_at", "first_resolved_at"),
+        Index("ix_tickets_resolved_figures", "resolved_at", "status", "ward_id", "team_id",
+              "category_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

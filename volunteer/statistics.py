@@ -6,10 +6,11 @@ medians with window functions, so a million tickets never travel to Python.
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import and_, func, literal_column, or_, select
+from sqlalchemy import and_, func, literal_column, or_, select, union_all
 
 from .extensions import db
 from .i18n import LOCAL_TZ
@@ -18,8 +19,9 @@ from .models import OPEN_STATUSES, Category, Team, Ticket, Ward, team_wards, utc
 # How long before a ticket needs a coordinator's eye.
 UNCLAIMED_AFTER = timedelta(hours=48)
 HELD_IDLE_AFTER = timedelta(days=3)
-ATTENTION_LIMIT = 50
+ATTENTION_LIMIT = 10
 WEEK = timedelta(days=7)
+MEDIAN_WINDOW = timedelta(days=90)
 RESOLVED_STATUSES = ("resolved", "closed")
 
 
@@ -112,34 +114,49 @@ def _open_counts(column, filters: Filters) -> dict:
 
 
 def _resolved_since(column, filters: Filters, since: datetime) -> dict:
-    rows = db.session.execute(
-        select(column, func.count(Ticket.id))
-        .where(Ticket.status.in_(RESOLVED_STATUSES), Ticket.resolved_at >= since,
-               *ticket_conditions(filters))
-        .group_by(column)
-    ).all()
-    return dict(rows)
+    """{key: tickets resolved since `since`}. Counted in Python over the week's rows: a
+    GROUP BY here tempts SQLite into scanning the (ward, status) index, every closed
+    ticket of the city's history, instead of the short resolved_at range."""
+    keys = db.session.scalars(
+        select(column).where(Ticket.resolved_at >= since, Ticket.status.in_(RESOLVED_STATUSES),
+                             *ticket_conditions(filters))
+    )
+    return dict(Counter(keys))
 
 
-def medians(column, start_column, end_column, filters: Filters) -> dict:
+def median_conditions(filters: Filters, now: datetime) -> list:
+    """Medians describe recent work: without a start date, tickets of the last
+    MEDIAN_WINDOW only (and the created_at index keeps that cheap at any size)."""
+    conditions = ticket_conditions(filters)
+    if filters.start is None:
+        conditions.append(Ticket.created_at >= now - MEDIAN_WINDOW)
+    return conditions
+
+
+def medians(column, start_column, end_column, filters: Filters, now: datetime | None = None) -> dict:
     """{key: median seconds from start to end} for tickets that have both, in SQL.
 
     row_number/count over each group picks the middle row (or the two middle rows,
     averaged), the same answer as statistics.median."""
-    duration = seconds_between(start_column, end_column).label("duration")
-    inner = (
-        select(
-            column.label("k"),
-            duration,
-            func.row_number().over(partition_by=column, order_by=duration).label("rn"),
-            func.count().over(partition_by=column).label("n"),
-        )
-        .where(end_column.is_not(None), *ticket_conditions(filters))
-        .subquery()
+    now = now or utcnow()
+    # MATERIALIZED: read the window's rows first (index-only, through the created_at
+    # covering index), then rank them. Left to itself SQLite walks the whole table in
+    # ward order to feed the PARTITION BY. PostgreSQL 12+ reads the keyword the same way.
+    durations = (
+        select(column.label("k"), seconds_between(start_column, end_column).label("duration"))
+        .where(end_column.is_not(None), *median_conditions(filters, now))
+        .cte("durations")
+        .prefix_with("MATERIALIZED")
     )
-    middle = or_(inner.c.rn == (inner.c.n + 1) // 2, inner.c.rn == (inner.c.n + 2) // 2)
+    ranked = select(
+        durations.c.k,
+        durations.c.duration,
+        func.row_number().over(partition_by=durations.c.k, order_by=durations.c.duration).label("rn"),
+        func.count().over(partition_by=durations.c.k).label("n"),
+    ).subquery()
+    middle = or_(ranked.c.rn == (ranked.c.n + 1) // 2, ranked.c.rn == (ranked.c.n + 2) // 2)
     rows = db.session.execute(
-        select(inner.c.k, func.avg(inner.c.duration)).where(middle).group_by(inner.c.k)
+        select(ranked.c.k, func.avg(ranked.c.duration)).where(middle).group_by(ranked.c.k)
     ).all()
     return {key: float(value) for key, value in rows if value is not None}
 
@@ -166,8 +183,11 @@ def routing_wards() -> list[Ward]:
 
 
 def ward_figures(filters: Filters = Filters(), now: datetime | None = None,
-                 with_medians: bool = True) -> list[Figures]:
-    """One row per routing ward (in name order), including wards with nothing open."""
+                 with_medians: bool | str = True) -> list[Figures]:
+    """One row per routing ward (in name order), including wards with nothing open.
+
+    `with_medians`: True for both medians, "resolve" or "claim" for one, False for none
+    (each is a window-function query: the map asks only for the one it colours by)."""
     now = now or utcnow()
     wards = routing_wards()
     figures = {
@@ -177,9 +197,10 @@ def ward_figures(filters: Filters = Filters(), now: datetime | None = None,
     }
     counts = _open_counts(Ticket.ward_id, filters)
     resolved = _resolved_since(Ticket.ward_id, filters, now - WEEK)
-    claim = medians(Ticket.ward_id, Ticket.created_at, Ticket.claimed_at, filters) if with_medians else {}
-    resolve = medians(Ticket.ward_id, Ticket.created_at, Ticket.first_resolved_at, filters) \
-        if with_medians else {}
+    claim = medians(Ticket.ward_id, Ticket.created_at, Ticket.claimed_at, filters, now) \
+        if with_medians in (True, "claim") else {}
+    resolve = medians(Ticket.ward_id, Ticket.created_at, Ticket.first_resolved_at, filters, now) \
+        if with_medians in (True, "resolve") else {}
     _fill(figures, counts, resolved, claim, resolve)
     return list(figures.values())
 
@@ -190,8 +211,8 @@ def team_figures(filters: Filters = Filters(), now: datetime | None = None) -> l
     figures = {t.id: Figures(key=t.id, name=t.name) for t in teams}
     counts = _open_counts(Ticket.team_id, filters)
     resolved = _resolved_since(Ticket.team_id, filters, now - WEEK)
-    claim = medians(Ticket.team_id, Ticket.created_at, Ticket.claimed_at, filters)
-    resolve = medians(Ticket.team_id, Ticket.created_at, Ticket.first_resolved_at, filters)
+    claim = medians(Ticket.team_id, Ticket.created_at, Ticket.claimed_at, filters, now)
+    resolve = medians(Ticket.team_id, Ticket.created_at, Ticket.first_resolved_at, filters, now)
     _fill(figures, counts, resolved, claim, resolve)
     return list(figures.values())
 
@@ -220,20 +241,32 @@ class AttentionItem:
 ATTENTION_REASONS = ("unclaimed", "idle", "escalated", "reopened")
 
 
-def needs_attention(filters: Filters = Filters(), now: datetime | None = None,
-                    limit: int = ATTENTION_LIMIT) -> list[AttentionItem]:
-    """Tickets a coordinator should look at, oldest first within each reason.
-
-    updated_at moves with every step (a contact attempt too), so it is the last activity.
-    """
-    now = now or utcnow()
-    reasons = {
+def _attention_conditions(now: datetime) -> dict:
+    """updated_at moves with every step (a contact attempt too): it is the last activity."""
+    return {
         "unclaimed": and_(Ticket.status == "new", Ticket.updated_at < now - UNCLAIMED_AFTER),
         "idle": and_(Ticket.status.in_(("claimed", "in_progress")),
                      Ticket.updated_at < now - HELD_IDLE_AFTER),
         "escalated": Ticket.status == "escalated",
         "reopened": and_(Ticket.status.in_(OPEN_STATUSES), Ticket.reopen_count > 0),
     }
+
+
+def attention_counts(filters: Filters = Filters(), now: datetime | None = None) -> dict[str, int]:
+    """How many tickets each reason holds (a ticket may fall under two)."""
+    now = now or utcnow()
+    return {
+        reason: db.session.scalar(
+            select(func.count(Ticket.id)).where(condition, *ticket_conditions(filters))) or 0
+        for reason, condition in _attention_conditions(now).items()
+    }
+
+
+def needs_attention(filters: Filters = Filters(), now: datetime | None = None,
+                    limit: int = ATTENTION_LIMIT) -> list[AttentionItem]:
+    """Tickets a coordinator should look at, the `limit` longest-idle of each reason."""
+    now = now or utcnow()
+    reasons = _attention_conditions(now)
     found: list[AttentionItem] = []
     seen: set[int] = set()
     for reason, condition in reasons.items():
@@ -268,7 +301,7 @@ def _week_start(moment: datetime) -> date:
 
 
 def weekly(filters: Filters = Filters(), weeks: int = 12, now: datetime | None = None) -> list[WeekRow]:
-    """Requests and first resolutions per local week and category, for the last `weeks`.
+    """Requests and resolutions per local week and category, for the last `weeks`.
 
     Bucketing is done in Python over (day, category, count) rows grouped by day in SQL,
     which stays portable across SQLite and PostgreSQL and small (days × categories)."""
@@ -285,10 +318,12 @@ def weekly(filters: Filters = Filters(), weeks: int = 12, now: datetime | None =
         def day(column):
             return func.date(column + shift)
     table: dict[tuple[date, int], list[int]] = {}
-    for column, slot in ((Ticket.created_at, 0), (Ticket.first_resolved_at, 1)):
+    # A resolution counts in the week of the ticket's latest resolve, if it still stands.
+    for column, slot, extra in ((Ticket.created_at, 0, []),
+                                (Ticket.resolved_at, 1, [Ticket.status.in_(RESOLVED_STATUSES)])):
         rows = db.session.execute(
             select(day(column).label("d"), Ticket.category_id, func.count(Ticket.id))
-            .where(column >= since, *ticket_conditions(filters))
+            .where(column >= since, *extra, *ticket_conditions(filters))
             .group_by(literal_column("d"), Ticket.category_id)
         ).all()
         for raw_day, category_id, count in rows:
@@ -328,10 +363,13 @@ class PointRow:
     description: str
 
 
+POINT_COLUMNS = (Ticket.id, Ticket.lat, Ticket.lon, Ticket.status, Ticket.reference,
+                 Ticket.category_id, Ticket.created_at, Ticket.description)
+
+
 def _point_query(conditions, order, cap: int):
     return db.session.execute(
-        select(Ticket.id, Ticket.lat, Ticket.lon, Ticket.status, Ticket.reference,
-               Ticket.category_id, Ticket.created_at, Ticket.description)
+        select(*POINT_COLUMNS)
         .where(Ticket.lat.is_not(None), Ticket.lon.is_not(None), *conditions)
         .order_by(*order)
         .limit(cap)
@@ -341,10 +379,28 @@ def _point_query(conditions, order, cap: int):
 def open_points(filters: Filters, cap: int, oldest_first: bool = False) -> tuple[list[PointRow], int]:
     """The open tickets to draw (at most `cap`, newest or oldest first) and how many
     located open tickets match, so the page can say when it drew fewer."""
-    conditions = [Ticket.status.in_(filters.open_statuses), *ticket_conditions(filters)]
-    order = (Ticket.created_at.asc(), Ticket.id.asc()) if oldest_first \
-        else (Ticket.created_at.desc(), Ticket.id.desc())
-    rows = [PointRow(*row) for row in _point_query(conditions, order, cap)]
+    conditions = ticket_conditions(filters)
+
+    def order(table):
+        if oldest_first:
+            return (table.c.created_at.asc(), table.c.id.asc())
+        return (table.c.created_at.desc(), table.c.id.desc())
+
+    # One (status, created_at) index range per status, merged: never a walk down the
+    # whole created_at index looking for the few open tickets among the closed ones.
+    per_status = [
+        select(*POINT_COLUMNS)
+        .where(Ticket.status == status, Ticket.lat.is_not(None), Ticket.lon.is_not(None),
+               *conditions)
+        .order_by(*order(Ticket.__table__))
+        .limit(cap)
+        .subquery()
+        for status in filters.open_statuses
+    ]
+    merged = union_all(*(select(part) for part in per_status)).subquery()
+    rows = [PointRow(*row) for row in db.session.execute(
+        select(merged).order_by(*order(merged)).limit(cap)).all()]
+    conditions = [Ticket.status.in_(filters.open_statuses), *conditions]
     if len(rows) < cap:
         return rows, len(rows)
     located = db.session.scalar(

@@ -94,7 +94,8 @@ def build(form) -> MapPage:
     filters = filters_from(form)
     measure = form.measure.data if form.measure.data in MEASURES else "open"
     now = utcnow()
-    figures = statistics.ward_figures(filters, now=now, with_medians=measure == "median_resolve")
+    figures = statistics.ward_figures(filters, now=now,
+                                      with_medians="resolve" if measure == "median_resolve" else False)
     campaign = db.session.get(Campaign, filters.campaign_id) if filters.campaign_id else None
     progress = {p.ward_id: p for p in campaigns.progress(campaign.id)} if campaign else None
 
@@ -144,14 +145,26 @@ def build(form) -> MapPage:
     language = current_language()
     labels = {c.id: c.label(language) for c in statistics.categories()}
 
+    ages: dict[int, str] = {}
+
+    def age(moment):
+        # Thousands of points share a few hundred distinct minutes/hours/days: translate
+        # each once (a gettext call per point is a tenth of the page's time).
+        seconds = int((now - moment).total_seconds())
+        key = seconds // 60 if seconds < 86400 else 10**9 + seconds // 86400
+        if key not in ages:
+            ages[key] = format_age(moment, now)
+        return ages[key]
+
     def point(row):
         return maps.TicketPoint(
             ticket_id=row.ticket_id, lat=row.lat, lon=row.lon, status=row.status,
             reference=row.reference, category=labels.get(row.category_id, ""),
-            age=format_age(row.created_at, now), description=row.description or "")
+            age=age(row.created_at), description=row.description or "")
 
     resolved_days = form.resolved_days.data or 7
-    resolved = [point(r) for r in statistics.resolved_points(filters, resolved_days, cap, now=now)]
+    resolved = [point(r) for r in statistics.resolved_points(
+        filters, resolved_days, min(cap, maps.RESOLVED_CAP), now=now)]
     visits = None
     if campaign is not None:
         visits = [

@@ -98,7 +98,8 @@ def dashboard():
     return render_template(
         "coordinator/dashboard.html", form=form, wards=wards, teams=teams,
         ward_total=statistics.total(wards, _("Toàn thành phố")),
-        attention=statistics.needs_attention(filters), chart=chart,
+        attention=statistics.needs_attention(filters),
+        attention_counts=statistics.attention_counts(filters), chart=chart,
         legend=[(charts.colour(n), c.label(language)) for n, c in enumerate(categories)],
         weekly=weekly, export_form=export_form, status_labels=STATUS_LABELS,
     )
