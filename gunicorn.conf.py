@@ -14,6 +14,24 @@ import os
 # e.g. GUNICORN_BIND=unix:/run/volunteer/gunicorn.sock
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000").split(",")
 
+
+def _reachable_only_locally(address: str) -> bool:
+    if address.startswith(("unix:", "fd://")):
+        return True
+    host = address.rsplit(":", 1)[0].strip("[]") if ":" in address else address
+    return host in ("localhost", "::1") or host.startswith("127.")
+
+
+# App servers on other hosts than nginx must listen on a private interface that only
+# the proxy can reach (a firewall's job); say so explicitly.
+if not all(_reachable_only_locally(a) for a in bind) and os.environ.get(
+        "GUNICORN_ALLOW_PUBLIC_BIND") != "1":
+    raise SystemExit(
+        f"gunicorn would listen on {', '.join(bind)}: clients reaching it directly could forge "
+        "X-Forwarded-For past the rate limits. Bind to loopback or a unix socket, or set "
+        "GUNICORN_ALLOW_PUBLIC_BIND=1 on a private network that only the proxy can reach."
+    )
+
 # Sync workers: nginx buffers slow phones, so each worker spends its time on Python
 # and the database. 2 × CPU + 1 is gunicorn's rule of thumb; every worker holds its
 # own small database pool, so keep workers × pool well under PostgreSQL's

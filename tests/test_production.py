@@ -435,3 +435,25 @@ def test_connection_lost_after_the_last_query_still_answers(make_app, backend):
     assert response.status_code == 200 and response.get_data(as_text=True) == "computed"
     assert client.get("/readyz").status_code == 200
     assert client.get("/").status_code == 200
+
+
+@pytest.mark.parametrize("bind,allowed", [
+    ("127.0.0.1:8000", True), ("[::1]:8000", True), ("localhost:8000", True),
+    ("unix:/run/volunteer/gunicorn.sock", True), ("0.0.0.0:8000", False), ("[::]:8000", False),
+    ("10.0.0.5:8000", False), ("127.0.0.1:8000,0.0.0.0:8001", False),
+])
+def test_gunicorn_listens_only_where_the_proxy_is_the_one_hop(monkeypatch, bind, allowed):
+    """gunicorn.conf.py refuses a public bind unless explicitly allowed (a private network)."""
+    import runpy
+
+    monkeypatch.setenv("GUNICORN_BIND", bind)
+    monkeypatch.delenv("GUNICORN_ALLOW_PUBLIC_BIND", raising=False)
+    if allowed:
+        settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+        assert settings["bind"] == bind.split(",")
+        assert settings["workers"] >= 1 and settings["timeout"] == 30
+    else:
+        with pytest.raises(SystemExit, match="X-Forwarded-For"):
+            runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+        monkeypatch.setenv("GUNICORN_ALLOW_PUBLIC_BIND", "1")
+        assert runpy.run_path(str(ROOT / "gunicorn.conf.py"))["bind"] == bind.split(",")
