@@ -376,3 +376,29 @@ def test_step_event_recorded(app, coordinator_client, csrf, people):
     with app.app_context():
         assert db.session.scalar(select(func.count(TicketEvent.id)).where(
             TicketEvent.ticket_id == people["ticket"], TicketEvent.action == "return_to_queue")) == 1
+
+
+def test_dashboard_figures_equal_a_direct_count(app, coordinator_client, people):
+    """Each ward row's waiting/held/in-progress/escalated equals a COUNT over the database."""
+    with app.app_context():
+        from volunteer import tickets
+        from volunteer.lifecycle import Actor
+
+        volunteer = db.session.get(User, people["volunteer"])
+        for i in range(3):
+            make_ticket("19336", phone=f"+849140{i:05d}")
+        held = make_ticket("19333", phone="+84914100000")
+        tickets.apply_transition(held, "claim", Actor.for_user(volunteer))
+        db.session.commit()
+        expected = {}
+        for code in ("19333", "19336", "19345"):
+            w = ward(code)
+            expected[w.id] = [db.session.scalar(select(func.count(Ticket.id)).where(
+                Ticket.ward_id == w.id, Ticket.status == status))
+                for status in ("new", "claimed", "in_progress", "escalated")]
+    html = coordinator_client.get("/coordinator/dashboard").get_data(as_text=True)
+    table = html.split('id="ward-table"')[1].split("</table>")[0]
+    for ward_id, counts in expected.items():
+        row = table.split(f'<tr data-key="{ward_id}">')[1].split("</tr>")[0]
+        cells = [int(c) for c in re.findall(r'<td class="num">(\d+)</td>', row)[:4]]
+        assert cells == counts
