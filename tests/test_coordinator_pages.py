@@ -192,6 +192,13 @@ def test_merge_closes_the_duplicate_with_a_link(app, coordinator_client, csrf, p
         ticket = db.session.get(Ticket, people["ticket"])
         assert ticket.status == "cancelled" and ticket.duplicate_of_id == keep_id
         assert ticket.events[-1].action == "merge"
+        reference, last4 = ticket.reference, ticket.phone_last4
+    # Its resident can still track it, and is pointed to the request that carries on.
+    resident = app.test_client()
+    tracked = resident.post("/track", data={"csrf_token": csrf(resident, "/track"),
+                                             "reference": reference, "phone_last4": last4},
+                            follow_redirects=True)
+    assert tracked.status_code == 200 and keep_reference in tracked.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("reference", ["DH-NOPE00", "", "<script>", "x" * 500])
