@@ -1,15 +1,18 @@
 """The ward map in a real Chromium, as a coordinator at a desktop size, with every
 request off the app's own host blocked (no CDN, no tiles)."""
+from pathlib import Path
+
 import pytest
 from sqlalchemy import select
 
-from tests.factories import make_ticket, make_user
+from tests.factories import make_ticket
+from volunteer import demo
 from volunteer.extensions import db
-from volunteer.models import Ward
+from volunteer.models import User, Ward
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "mat-khau-dieu-phoi"
+PASSWORD = demo.DEMO_PASSWORD
 # The three ways resident text has escaped folium maps: a template-string expression, an
 # event handler, and a script end tag. Each would set a flag or open a dialog if it ran.
 PAYLOADS = (
@@ -22,7 +25,8 @@ EMPTY_WARD = "19330"  # left without tickets so hovering it shows only its toolt
 
 def _seed(app):
     with app.app_context():
-        coordinator = make_user("coordinator", None, phone="+84900000001", password=PASSWORD)
+        demo.ensure_demo_users()  # the demo coordinator (0900000001), leads and volunteers
+        coordinator = db.session.scalar(select(User).where(User.role == "coordinator"))
         wards = db.session.scalars(
             select(Ward).where(Ward.is_routing_area.is_(True)).order_by(Ward.code)).all()
         count = 0
@@ -42,33 +46,21 @@ def _seed(app):
         return coordinator.phone, count + 1, hostile.reference, (empty.centre_lat, empty.centre_lon), empty.name
 
 
-def _sign_in(page, base, phone, app, client_cookie=None):
-    if "auth.login" in app.view_functions:
-        page.goto(base + "/login?next=/coordinator/")
-        page.fill("input[name=login]", "0" + phone[3:])
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url("**/coordinator/")
-    else:
-        page.goto(base + "/coordinator/")
+def _sign_in(page, base, phone):
+    """Through the real sign-in page, as a coordinator would."""
+    page.goto(base + "/login?next=/coordinator/")
+    page.fill("input[name=login]", "0" + phone[3:])
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/coordinator/")
 
 
 def test_ward_map_draws_wards_clusters_and_stays_safe(app, live_server, chromium, artifacts_dir, backend):
     """Nine ward polygons, a tooltip with figures, clusters that add up, no XSS, no off-host request."""
+    leaflet = Path(app.static_folder) / "vendor" / "leaflet" / "leaflet.js"
+    assert leaflet.exists(), "Leaflet is not installed locally: run `make assets`"
     phone, open_count, hostile_reference, empty_centre, empty_name = _seed(app)
     context = chromium.new_context(viewport={"width": 1366, "height": 768}, locale="vi-VN")
-    if "auth.login" not in app.view_functions:
-        # Before the sign-in page exists: a session cookie made by the app itself.
-        with app.test_client() as client, app.app_context():
-            from volunteer.models import User
-
-            user = db.session.scalar(select(User).where(User.phone == phone))
-            with client.session_transaction() as session:
-                session["_user_id"] = user.get_id()
-                session["_fresh"] = True
-            cookie = client.get_cookie(app.config.get("SESSION_COOKIE_NAME", "session"))
-            context.add_cookies([{"name": cookie.key, "value": cookie.value,
-                                  "url": live_server.url}])
     page = context.new_page()
     blocked, dialogs, errors = [], [], []
 
@@ -82,7 +74,7 @@ def test_ward_map_draws_wards_clusters_and_stays_safe(app, live_server, chromium
     page.route("**/*", only_our_host)
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     page.on("pageerror", lambda error: errors.append(str(error)))
-    _sign_in(page, live_server.url, phone, app)
+    _sign_in(page, live_server.url, phone)
     page.wait_for_selector("path.ward-area")
 
     assert page.locator("path.ward-area").count() == 9
