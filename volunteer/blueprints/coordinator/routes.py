@@ -19,6 +19,7 @@ from . import bp, mapview
 from .forms import (ActiveForm, ExportForm, FilterForm, HouseholdsForm, MergeForm, MoveForm,
                     NoteForm, ReassignForm, RoleForm, UserForm, WardForm)
 
+
 def role_label(role: str) -> str:
     return {
         "volunteer": _("Tình nguyện viên"),
@@ -64,12 +65,14 @@ def _valid_filters(form: FilterForm) -> statistics.Filters:
 @coordinator_required
 def ward_map():
     form = _filter_form()
+    shown = form
     if request.args and not form.validate():
+        # The form keeps what was typed and its errors; the map shows everything.
         flash(_("Bộ lọc không hợp lệ; đang hiển thị tất cả."), "error")
-        form = FilterForm(formdata=None)
-        mapview.filter_choices(form)
-        form.measure.data, form.order.data = "open", "newest"
-    page = mapview.build(form)
+        shown = FilterForm(formdata=None)
+        mapview.filter_choices(shown)
+        shown.measure.data, shown.order.data = "open", "newest"
+    page = mapview.build(shown)
     return render_template("coordinator/map.html", form=form, page=page, measures=mapview.MEASURES,
                            orders=mapview.ORDERS)
 
