@@ -348,6 +348,7 @@ def test_request_log_is_one_json_line_with_no_personal_data(app, client, caplog,
     posted = [line for line in lines if line["method"] == "POST" and line["path"] == "/"]
     assert len(posted) == 1
     assert posted[0]["status"] == 302 and posted[0]["duration_ms"] >= 0
+    assert datetime.fromisoformat(posted[0]["time"]).tzinfo is not None
     assert posted[0]["user_id"] is None and re.fullmatch(r"[0-9a-f]{32}", posted[0]["request_id"])
     assert page.headers["X-Request-ID"] in {line["request_id"] for line in lines}
 

@@ -10,6 +10,7 @@ import re
 import sys
 import time
 import uuid
+from datetime import datetime, timezone
 
 from flask import g, request
 
@@ -114,6 +115,7 @@ def register(app) -> None:
         logger.info(
             json.dumps(
                 {
+                    "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
                     "event": "request",
                     "request_id": request_id(),
                     "user_id": _user_id(),
