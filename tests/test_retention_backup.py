@@ -241,3 +241,17 @@ def test_sqlite_backup_is_consistent_while_the_app_writes(app, runner, tmp_path,
     finally:
         copy.close()
     assert ticket_count == created and ticket_count >= 20
+
+
+def test_postgresql_backup_without_pg_dump_says_what_to_run(tmp_path, monkeypatch):
+    """Without pg_dump on PATH, backup explains the command to run, never showing the password."""
+    from volunteer import backup
+
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(backup.BackupError) as refused:
+        backup.backup("postgresql+psycopg://volunteer:s3cret-pw@db.internal/volunteer",
+                      tmp_path / "x.backup")
+    message = str(refused.value)
+    assert "pg_dump --format=custom" in message and "db.internal/volunteer" in message
+    assert "s3cret-pw" not in message
+    assert not (tmp_path / "x.backup").exists()

@@ -106,11 +106,22 @@ def _check_sqlite_backup(source: Path) -> None:
         raise BackupError(f"{source} is not a backup of this app's database")
 
 
+def _shown(command: list[str]) -> str:
+    """The command as a person may read it: never the database password."""
+    shown = []
+    for part in command:
+        if part.startswith("--dbname="):
+            url = make_url(part[len("--dbname="):])
+            part = "--dbname=" + url.render_as_string(hide_password=True)
+        shown.append(part)
+    return " ".join(shown)
+
+
 def _run(command: list[str], program: str) -> None:
     if shutil.which(program) is None:
         raise BackupError(
             f"{program} is not on PATH. Install the PostgreSQL client and run:\n  "
-            + " ".join(command)
+            + _shown(command)
         )
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
