@@ -1,6 +1,8 @@
 """The framework's ceiling on this machine: a minimal Flask endpoint doing one indexed
 query (a ticket by its unique reference) on the same PostgreSQL, served by the same
-gunicorn configuration as the app. bench/load.py runs it beside the real app.
+gunicorn configuration as the app; and, for writes, one doing one INSERT and a durable
+commit into a table of the bench's own (bench_writes, made by bench/load.py).
+bench/load.py runs it beside the real app.
 
     DATABASE_URL=postgresql://127.0.0.1:5432/<db> gunicorn -c gunicorn.conf.py bench.ceiling_app:app
 """
@@ -28,3 +30,13 @@ def ceiling():
     if row is None:
         abort(404)
     return {"id": row.id, "status": row.status}
+
+
+@app.route("/ceiling-write", methods=["POST"])
+def ceiling_write():
+    with engine.begin() as connection:
+        row = connection.execute(
+            text("INSERT INTO bench_writes (reference) VALUES (:reference) RETURNING id"),
+            {"reference": random.choice(REFERENCES)},
+        ).first()
+    return {"id": row.id}, 201

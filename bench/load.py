@@ -102,6 +102,7 @@ def prepare(url: str) -> dict:
     """Migrate, seed, add staff and open tickets; return the URLs and accounts."""
     from flask import url_for
     from flask_migrate import upgrade
+    from sqlalchemy import text
 
     from volunteer import create_app, geo, tickets
     from volunteer.extensions import db
@@ -138,6 +139,7 @@ def prepare(url: str) -> dict:
                     name=f"Cư dân {ward.code}-{i}", phone=f"+8491{random.randrange(10**7):07d}",
                     category_id=random.choice(categories).id, description="Cần hỗ trợ VNeID",
                     address=f"{i + 1} Lê Duẩn", ward_id=ward.id, channel="phone"))
+        db.session.execute(text("CREATE TABLE bench_writes (id serial PRIMARY KEY, reference text)"))
         db.session.commit()
         info["wards"] = [w.key for w in wards]
         info["categories"] = [c.code for c in categories]
@@ -368,6 +370,12 @@ def run_ceiling(port, deadline, records):
         client.call("ceiling", "GET", "/ceiling")
 
 
+def run_ceiling_write(port, deadline, records):
+    client = Client(port, records)
+    while time.time() < deadline:
+        client.call("ceiling_write", "POST", "/ceiling-write", {})
+
+
 def run_submit_only(port, info, deadline, records, submissions):
     client = Client(port, records)
     client.fresh_identity()
@@ -394,6 +402,8 @@ def run_group(kind: str, port: int, info: dict, deadline: float, users: list) ->
     for role, phone in users:
         if kind == "ceiling":
             target, args = run_ceiling, (port, deadline, records)
+        elif kind == "ceiling_write":
+            target, args = run_ceiling_write, (port, deadline, records)
         elif kind == "submit":
             target, args = run_submit_only, (port, info, deadline, records, submissions)
         elif kind == "queue":
@@ -546,6 +556,9 @@ def steady(args) -> None:
         phase = args.phase_seconds
         records, _, span = drive("ceiling", setup.ceiling.port, info, phase, args.clients)
         ceiling = summarize("ceiling: minimal Flask + one indexed query", records, span)["ceiling"]
+        records, _, span = drive("ceiling_write", setup.ceiling.port, info, phase, args.clients)
+        write_ceiling = summarize("write ceiling: minimal Flask + one INSERT and commit",
+                                  records, span)["ceiling_write"]
         records, submitted_alone, span = drive("submit", port, info, phase, args.clients)
         submit_rate = summarize("submission alone (POST /)", records, span).get("submit", 0)
         check_accepted(setup.url, submitted_alone)
@@ -554,7 +567,8 @@ def steady(args) -> None:
             records, _, span = drive("queue", port, info, phase, args.clients)
             queue_rate = summarize("volunteer queue page alone", records, span).get("queue", 0)
         print(f"\n  ratios to the ceiling ({ceiling:.0f} req/s): submission {submit_rate / ceiling:.0%}, "
-              f"queue {queue_rate / ceiling:.0%}")
+              f"queue {queue_rate / ceiling:.0%}; submission to the write ceiling "
+              f"({write_ceiling:.0f} req/s): {submit_rate / write_ceiling:.0%}")
         records, submitted, span = drive("mix", port, info, args.seconds, args.clients)
         summarize(f"steady mix, {args.clients} clients", records, span)
         check_accepted(setup.url, {k: submitted_alone[k] + submitted[k] for k in submitted})
