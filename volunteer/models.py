@@ -222,7 +222,7 @@ class Ticket(db.Model):
     __tablename__ = "tickets"
     __table_args__ = (
         Index("ix_tickets_team_status_created", "team_id", "status", "created_at"),
-        Index("ix_tickets_team_status_lat_lon", "team_id", "status", "lat", "lon", "category_id"),
+        Index("ix_tickets_team_status_lat_lon", "team_id", "status", "lat", "lon", "category_id", "id"),
         Index("ix_tickets_ward_status", "ward_id", "status"),
         Index("ix_tickets_status_created", "status", "created_at"),
         Index("ix_tickets_assignee_status", "assignee_id", "status"),
