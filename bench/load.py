@@ -1,7 +1,7 @@
 """Load and faults against gunicorn on loopback, with PostgreSQL and Redis.
 
     .venv/bin/python bench/load.py steady [--seconds 60] [--phase-seconds 15] [--clients 12]
-    .venv/bin/python bench/load.py faults [--seconds 30] [--clients 12]
+    .venv/bin/python bench/load.py faults [--seconds 30] [--clients 12] [--only kill postgresql redis reload]
 
 Both create a PostgreSQL database of their own (volunteer_bench_<pid>, dropped at the
 end; never `test`), migrate and seed it (the city, 2 volunteers per team, a
@@ -15,8 +15,9 @@ steady: in the same run, each for --phase-seconds with --clients closed-loop cli
   queue     GET the volunteers' queue page (signed in)
 then the mix for --seconds: residents (form, submit, confirmation, track, status),
 volunteers (queue, ticket, claim) and coordinators (map, dashboard).
-faults: the mix for --seconds three times; at a third of each run: kill -9 one
-gunicorn worker / restart PostgreSQL / stop Redis (restarted 10 s later).
+faults: the mix for --seconds once per scenario; at a third of each run: kill -9 one
+gunicorn worker / restart PostgreSQL / stop Redis (restarted 10 s later) / kill -HUP
+the master (graceful reload). --only picks scenarios.
 
 Afterwards every submission the app accepted (a 302 to its reference) must be in the
 database exactly once; retried submissions reuse their submission key, as a browser
@@ -601,6 +602,16 @@ def faults(args) -> None:
             print(f"  t={began - started:.1f}s PostgreSQL restart took {time.time() - began:.1f}s "
                   f"(exit {result.returncode} {result.stderr.strip()[:120]})")
 
+        def reload_gracefully(started):
+            time.sleep(max(0, started + at - time.time()))
+            before = set(setup.app.workers())
+            setup.app.process.send_signal(signal.SIGHUP)
+            sent = time.time()
+            print(f"  t={sent - started:.1f}s kill -HUP master (graceful reload of {len(before)} workers)")
+            while (set(setup.app.workers()) & before) and time.time() - sent < 60:
+                time.sleep(0.05)
+            print(f"  every worker replaced after {time.time() - sent:.1f}s")
+
         def stop_redis(started):
             time.sleep(max(0, started + at - time.time()))
             began = time.time()
@@ -610,9 +621,12 @@ def faults(args) -> None:
             subprocess.run(REDIS_START, capture_output=True)
             print(f"  t={time.time() - started:.1f}s Redis started again")
 
-        for title, action in (("kill -9 one gunicorn worker", kill_worker),
-                              ("restart PostgreSQL", restart_postgresql),
-                              ("stop Redis for 10 s", stop_redis)):
+        scenarios = {"kill": ("kill -9 one gunicorn worker", kill_worker),
+                     "postgresql": ("restart PostgreSQL", restart_postgresql),
+                     "redis": ("stop Redis for 10 s", stop_redis),
+                     "reload": ("graceful reload (kill -HUP)", reload_gracefully)}
+        for name in args.only or ("kill", "postgresql", "redis", "reload"):
+            title, action = scenarios[name]
             print(f"\n== fault: {title}")
             captured = {}
 
@@ -642,6 +656,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=None)
     parser.add_argument("--phase-seconds", type=float, default=15)
     parser.add_argument("--clients", type=int, default=12)
+    parser.add_argument("--only", nargs="+", choices=("kill", "postgresql", "redis", "reload"),
+                        help="faults: run only these scenarios")
     args = parser.parse_args()
     if args.seconds is None:
         args.seconds = 60 if args.script == "steady" else 30
