@@ -3,6 +3,7 @@ request off the app's own host blocked (no CDN, no tiles)."""
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import select
 
 from tests.factories import make_ticket
@@ -82,11 +83,17 @@ def test_ward_map_draws_wards_clusters_and_stays_safe(app, live_server, chromium
 
     drawn = int(page.locator("#ward-map").get_attribute("data-drawn"))
     assert drawn == open_count
-    clustered = page.evaluate(
-        "Array.from(document.querySelectorAll('.marker-cluster span'))"
-        ".reduce((sum, el) => sum + parseInt(el.textContent, 10), 0)")
-    singles = page.locator("path.ticket-marker").count()
-    assert clustered + singles == drawn
+    # Cluster icons of two zoom levels coexist while the opening zoom animates: count
+    # once the markers have settled (or give up after a few seconds and compare anyway).
+    count_markers = (
+        "() => Array.from(document.querySelectorAll('.marker-cluster span'))"
+        ".reduce((sum, el) => sum + parseInt(el.textContent, 10), 0)"
+        " + document.querySelectorAll('path.ticket-marker').length")
+    try:
+        page.wait_for_function(f"({count_markers})() === {drawn}", timeout=5000)
+    except PlaywrightTimeout:
+        pass
+    assert page.evaluate(count_markers) == drawn
     assert int(page.locator("#open-total").inner_text()) == open_count
 
     # Hover the ward without tickets: its tooltip names it and gives its figures.

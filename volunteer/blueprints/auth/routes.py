@@ -49,8 +49,8 @@ def home_for(user) -> str:
     endpoints = current_app.view_functions
     if user.role in ("volunteer", "lead") and "volunteers.queue" in endpoints:
         return url_for("volunteers.queue")
-    if user.role in ("coordinator", "admin") and "coordinator.dashboard" in endpoints:
-        return url_for("coordinator.dashboard")
+    if user.role in ("coordinator", "admin") and "coordinator.map" in endpoints:
+        return url_for("coordinator.map")
     return url_for("public.ask")
 
 
