@@ -1,4 +1,6 @@
 """The staff navigation: links for the pages a role may open, among those registered."""
+from urllib.parse import urlsplit
+
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -32,3 +34,18 @@ def register(app) -> None:
     @app.context_processor
     def navigation_context():
         return {"staff_links": staff_links, "url_endpoints": app.view_functions}
+
+
+def safe_next(target: str | None) -> str | None:
+    """A path on this site, or None: never another host, a scheme, or a path a browser
+    would read as one ("//evil", "/\\evil")."""
+    if not target or len(target) > 2000:
+        return None
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target

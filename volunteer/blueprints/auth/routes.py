@@ -1,11 +1,11 @@
 """Sign in, sign out, change one's password."""
-from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ... import accounts
+from ...navigation import safe_next
 from ...extensions import db, limiter
 from . import bp
 from .forms import LoginForm, LogoutForm, PasswordForm
@@ -28,21 +28,6 @@ def _account_key() -> str:
 def _failed(response) -> bool:
     """Only failed attempts count: a volunteer who signs in often is not locked out."""
     return response.status_code != 302
-
-
-def safe_next(target: str | None) -> str | None:
-    """A path on this site, or None: never another host, a scheme, or a path a browser
-    would read as one ("//evil", "/\\evil")."""
-    if not target or len(target) > 2000:
-        return None
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return None
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return None
-    return target
 
 
 def home_for(user) -> str:

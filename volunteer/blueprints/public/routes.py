@@ -1,6 +1,5 @@
 """The resident's pages: ask for help, see the confirmation, track, cancel, reopen."""
 import uuid
-from urllib.parse import urlsplit
 
 import segno
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
@@ -13,6 +12,7 @@ from ...extensions import db, limiter
 from ...i18n import current_language
 from ...lifecycle import RESIDENT, TransitionError
 from ...models import Category, Ticket, Ward
+from ...navigation import safe_next
 from ...references import clean_reference
 from . import bp
 from .forms import RequestForm, ResidentActionForm, TrackForm
@@ -70,19 +70,6 @@ def is_tracked(reference: str) -> bool:
 def qr_svg(url: str) -> Markup:
     # Our own SVG, made from our own URL: safe to inline.
     return Markup(segno.make(url, error="m").svg_inline(scale=5, border=2, dark="#111"))
-
-
-def safe_next(target: str | None) -> str | None:
-    if not target:
-        return None
-    # A backslash reads as a slash to browsers ("/\\evil" is "//evil"); a control
-    # character would either split the Location header or be dropped by the browser.
-    if "\\" in target or any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
 
 
 @bp.route("/", methods=["GET", "POST"])
