@@ -58,14 +58,22 @@ max_requests_jitter = max_requests // 10
 preload_app = os.environ.get("GUNICORN_PRELOAD", "1") != "0"
 
 
+def _preloaded_volunteer_app():
+    """Our app when the master preloaded it (not another app served with this file)."""
+    import sys
+
+    module = sys.modules.get("wsgi") if preload_app else None
+    return getattr(module, "app", None)
+
+
 def when_ready(server):
     """Warm what every worker would otherwise build on its first requests (compiled
-    templates, SQLAlchemy's statement cache, the ward polygons, translations) once, in
+    templates, SQLAlchemy's statement cache, translations) once, in
     the master, so forked workers (at start, after a HUP, after a crash) start warm.
     A failure here (the database still starting) only means cold workers."""
-    if not preload_app:
+    app = _preloaded_volunteer_app()
+    if app is None:
         return
-    from wsgi import app
     from volunteer.extensions import db
 
     try:
@@ -82,13 +90,15 @@ def when_ready(server):
 
 
 def post_fork(server, worker):
-    if not preload_app:
+    app = _preloaded_volunteer_app()
+    if app is None:
         return
-    from wsgi import app
     from volunteer.extensions import db
 
     with app.app_context():
         db.engine.dispose(close=False)
+
+
 pidfile = os.environ.get("GUNICORN_PIDFILE") or None
 proc_name = "volunteer"
 

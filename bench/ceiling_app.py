@@ -18,6 +18,8 @@ app = Flask(__name__)
 
 with engine.connect() as connection:
     REFERENCES = [row[0] for row in connection.execute(text("SELECT reference FROM tickets LIMIT 500"))]
+# Loaded in gunicorn's master (preload): no pooled connection may follow the fork.
+engine.dispose()
 
 
 @app.route("/ceiling")
