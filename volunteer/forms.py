@@ -2,8 +2,11 @@
 
 WTForms ships no Vietnamese catalog, so its English messages are mapped to our own
 Vietnamese msgids, which the app's catalog translates back for English readers."""
+import math
+
 from flask_babel import gettext, lazy_gettext as _l, ngettext
 from flask_wtf import FlaskForm
+from wtforms.validators import ValidationError
 
 _MESSAGES = {
     "This field is required.": _l("Vui lòng điền mục này."),
@@ -57,3 +60,18 @@ class Form(FlaskForm):
     class Meta:
         def get_translations(self, form):
             return _translations
+
+
+def parse_coordinate(raw: str | None, low: float, high: float) -> float | None:
+    """A latitude or longitude typed or sent by a phone: None when empty, else a finite
+    number within [low, high], or a ValidationError a resident can read."""
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValidationError(_l("Vị trí không hợp lệ."))
+    if not math.isfinite(value) or not low <= value <= high:
+        raise ValidationError(_l("Vị trí không hợp lệ."))
+    return value

@@ -1,12 +1,10 @@
-import math
-
 from flask_babel import lazy_gettext as _l
-from ...forms import Form
 from wtforms import (BooleanField, DateField, HiddenField, RadioField, SelectField,
                      SelectMultipleField, StringField, TextAreaField)
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ...forms import Form, parse_coordinate
 from ...phones import InvalidPhone, normalize_phone
 
 
@@ -29,18 +27,6 @@ class CampaignForm(Form):
         if self.starts_on.data and field.data and field.data < self.starts_on.data:
             raise ValidationError(_l("Ngày kết thúc phải sau ngày bắt đầu."))
 
-
-def _coordinate(raw: str | None, low: float, high: float) -> float | None:
-    raw = (raw or "").strip()
-    if not raw:
-        return None
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ValidationError(_l("Vị trí không hợp lệ."))
-    if not math.isfinite(value) or not low <= value <= high:
-        raise ValidationError(_l("Vị trí không hợp lệ."))
-    return value
 
 
 class VisitForm(Form):
@@ -80,10 +66,10 @@ class VisitForm(Form):
             raise ValidationError(_l("Cần sự đồng ý của người dân để tạo yêu cầu hỗ trợ."))
 
     def validate_lat(self, field):
-        self.lat_value = _coordinate(field.data, -90, 90)
+        self.lat_value = parse_coordinate(field.data, -90, 90)
 
     def validate_lon(self, field):
-        self.lon_value = _coordinate(field.data, -180, 180)
+        self.lon_value = parse_coordinate(field.data, -180, 180)
 
     def coordinates(self):
         lat, lon = getattr(self, "lat_value", None), getattr(self, "lon_value", None)

@@ -1,28 +1,15 @@
-import math
 import re
 
 from flask_babel import lazy_gettext as _l
-from ...forms import Form
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from ...forms import Form, parse_coordinate
 from ...phones import InvalidPhone, normalize_phone
 
 DESCRIPTION_MAX = 2000
 _SUBMISSION_KEY = re.compile(r"[A-Za-z0-9_-]{8,80}")
 
-
-def _coordinate(field, low: float, high: float) -> float | None:
-    raw = (field.data or "").strip()
-    if not raw:
-        return None
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ValidationError(_l("Vị trí không hợp lệ."))
-    if not math.isfinite(value) or not low <= value <= high:
-        raise ValidationError(_l("Vị trí không hợp lệ."))
-    return value
 
 
 class RequestForm(Form):
@@ -87,10 +74,10 @@ class RequestForm(Form):
             raise ValidationError(error.message)
 
     def validate_lat(self, field):
-        _coordinate(field, -90, 90)
+        parse_coordinate(field.data, -90, 90)
 
     def validate_lon(self, field):
-        _coordinate(field, -180, 180)
+        parse_coordinate(field.data, -180, 180)
 
     def validate_location_source(self, field):
         if field.data and field.data not in ("device", "map_pin"):
@@ -116,8 +103,8 @@ class RequestForm(Form):
                 for error in f.errors]
 
     def coordinates(self) -> tuple[float | None, float | None]:
-        lat = _coordinate(self.lat, -90, 90)
-        lon = _coordinate(self.lon, -180, 180)
+        lat = parse_coordinate(self.lat.data, -90, 90)
+        lon = parse_coordinate(self.lon.data, -180, 180)
         if lat is None or lon is None:
             return None, None
         return lat, lon

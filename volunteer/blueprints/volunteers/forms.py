@@ -1,13 +1,10 @@
-import math
-
 from flask_babel import lazy_gettext as _l
-from ...forms import Form
 from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Optional, ValidationError
-from wtforms.validators import Length
+from wtforms.validators import Length, Optional, ValidationError
 
 from ... import lifecycle, queues
+from ...forms import Form, parse_coordinate
 
 NOTE_MAX = 1000
 MAX_PAGE = 10_000
@@ -29,18 +26,6 @@ ORDER_LABELS = {
 def choices_of(labels: dict) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in labels.items()]
 
-
-def _coordinate(raw: str | None, low: float, high: float) -> float | None:
-    raw = (raw or "").strip()
-    if not raw:
-        return None
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ValidationError(_l("Vị trí không hợp lệ."))
-    if not math.isfinite(value) or not low <= value <= high:
-        raise ValidationError(_l("Vị trí không hợp lệ."))
-    return value
 
 
 class QueueFilterForm(Form):
@@ -82,10 +67,10 @@ class QueueFilterForm(Form):
             raise ValidationError(_l("Cách sắp xếp không hợp lệ."))
 
     def validate_lat(self, field):
-        _coordinate(field.data, -90, 90)
+        parse_coordinate(field.data, -90, 90)
 
     def validate_lon(self, field):
-        _coordinate(field.data, -180, 180)
+        parse_coordinate(field.data, -180, 180)
 
     def statuses(self) -> tuple[str, ...]:
         if self.status.data == "open":
@@ -94,8 +79,8 @@ class QueueFilterForm(Form):
 
     def position(self) -> tuple[float | None, float | None]:
         try:
-            lat = _coordinate(self.lat.data, -90, 90)
-            lon = _coordinate(self.lon.data, -180, 180)
+            lat = parse_coordinate(self.lat.data, -90, 90)
+            lon = parse_coordinate(self.lon.data, -180, 180)
         except ValidationError:
             return None, None
         if lat is None or lon is None:
