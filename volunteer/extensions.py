@@ -40,3 +40,23 @@ def _sqlite_pragmas(dbapi_connection, _record):
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        # We open transactions ourselves (below): Python's sqlite3 would not open one
+        # before a SAVEPOINT, and SQLite then commits at its RELEASE.
+        dbapi_connection.isolation_level = None
+
+
+_SQLITE_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "SAVEPOINT")
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _sqlite_begin_before_first_write(conn, cursor, statement, _parameters, _context, _executemany):
+    """Begin SQLite's transaction at the first write, as Python's sqlite3 does, but for
+    a SAVEPOINT too: a ticket and its "created" event then commit together.
+
+    Reads before the first write stay outside the transaction, so a writer's snapshot
+    starts at its write and busy_timeout lets concurrent claims wait their turn rather
+    than fail on a stale snapshot."""
+    if conn.dialect.name != "sqlite" or cursor.connection.in_transaction:
+        return
+    if statement.lstrip()[:9].upper().startswith(_SQLITE_WRITES):
+        cursor.execute("BEGIN")
