@@ -7,12 +7,17 @@ export FLASK_APP := wsgi.py
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-dev translations messages browser assets serve clean
+.PHONY: demo run test install install-dev translations messages browser assets serve clean
 
 run: install translations assets
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+# Demo accounts and tickets for a look around (logins in the README); then `make run`.
+demo: install translations
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed --demo
 
 test: install-dev translations assets browser
 	$(BIN)/python -m pytest
