@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from volunteer import api_keys, open311, tickets
+from volunteer.open311 import documents, intake
 from volunteer.extensions import db
 from volunteer.lifecycle import Actor
 from volunteer.models import ApiKey, Ticket, utcnow
@@ -330,11 +331,11 @@ def test_the_same_body_a_day_later_is_a_new_request(ctx):
     key, _plain = api_keys.issue("IOC", consent_attested=True)
     form = _multidict(good())
     now = utcnow()
-    first, created = open311.submit(open311.parse_submission(form, key), now=now)
+    first, created = intake.submit(intake.parse_submission(form, key), now=now)
     assert created
-    retry, created = open311.submit(open311.parse_submission(form, key), now=now + timedelta(hours=23))
+    retry, created = intake.submit(intake.parse_submission(form, key), now=now + timedelta(hours=23))
     assert retry.id == first.id and not created
-    later, created = open311.submit(open311.parse_submission(form, key), now=now + timedelta(hours=25))
+    later, created = intake.submit(intake.parse_submission(form, key), now=now + timedelta(hours=25))
     assert created and later.id != first.id
 
 
@@ -693,7 +694,7 @@ def test_an_unexpected_failure_is_a_500_error_body(client, monkeypatch):
     def broken(*_args, **_kwargs):
         raise RuntimeError("boom: internal detail")
 
-    monkeypatch.setattr(open311, "active_categories", broken)
+    monkeypatch.setattr(documents, "services_document", broken)
     response = client.get(f"{API}/services.xml")
     assert response.status_code == 500
     [error] = errors_of(response, "xml")

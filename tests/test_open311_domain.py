@@ -5,7 +5,8 @@ from datetime import datetime
 
 import pytest
 
-from volunteer import open311
+from volunteer import privacy
+from volunteer.open311 import formats, public_view, queries
 from volunteer.models import STATUSES, Ticket, Ward
 
 
@@ -13,7 +14,7 @@ from volunteer.models import STATUSES, Ticket, Ward
 def test_every_status_maps_to_open_or_closed(status):
     """Open while someone still has to help; closed once resolved, closed, cancelled or unreachable."""
     expected = "open" if status in ("new", "claimed", "in_progress", "escalated") else "closed"
-    assert open311.public_status(status) == expected
+    assert public_view.public_status(status) == expected
 
 
 def test_public_text_masks_contact_details_and_the_residents_own_words():
@@ -22,7 +23,7 @@ def test_public_text_masks_contact_details_and_the_residents_own_words():
                     address="34/2 Hàm Nghi, Phường 5")
     text = ("Ông Trần Văn Bình ở 34/2 Hàm Nghi, gọi +84 905 111 222, 0905.111.222 hay 0084905111222, "
             "mail binh@example.vn hoặc khac@mail.com; cần 2 buổi lúc 9.30")
-    public = open311.public_text(text, ticket)
+    public = privacy.public_text(text, ticket)
     for secret in ("Trần Văn Bình", "34/2 Hàm Nghi", "905 111 222", "0905.111.222", "0084905111222",
                    "binh@example.vn", "khac@mail.com"):
         assert secret not in public
@@ -32,9 +33,9 @@ def test_public_text_masks_contact_details_and_the_residents_own_words():
 def test_public_address_is_street_and_ward_only():
     """The address shown is the street and the ward: no house number, no duplicated ward."""
     ward = Ward(code="19348", period="2008", name="Phường 5")
-    assert open311.public_address(Ticket(street="Hàm Nghi, Phường 5", ward=ward)) == "Hàm Nghi, Phường 5"
-    assert open311.public_address(Ticket(street="Phường 5", ward=ward)) == "Phường 5"
-    assert open311.public_address(Ticket(street=None, ward=None)) is None
+    assert privacy.public_address(Ticket(street="Hàm Nghi, Phường 5", ward=ward)) == "Hàm Nghi, Phường 5"
+    assert privacy.public_address(Ticket(street="Phường 5", ward=ward)) == "Phường 5"
+    assert privacy.public_address(Ticket(street=None, ward=None)) is None
 
 
 @pytest.mark.parametrize("raw,expected", [
@@ -46,18 +47,18 @@ def test_public_address_is_street_and_ward_only():
 ])
 def test_dates_are_read_as_w3c_moments(raw, expected):
     """start_date/end_date in w3c form become naive UTC, local time when no zone is given."""
-    assert open311.parse_datetime(raw, "start_date") == expected
+    assert queries.parse_datetime(raw, "start_date") == expected
 
 
 def test_w3c_datetime_is_in_vietnam_time():
     """Stored UTC is shown with the +07:00 offset."""
-    assert open311.w3c_datetime(datetime(2026, 1, 1, 0, 0, 0)) == "2026-01-01T07:00:00+07:00"
+    assert public_view.w3c_datetime(datetime(2026, 1, 1, 0, 0, 0)) == "2026-01-01T07:00:00+07:00"
 
 
 def test_xml_escapes_markup_and_drops_characters_xml_cannot_carry():
     """Hostile text stays text: markup is escaped, control characters dropped, the document parses."""
     hostile = "<script>alert(1)</script>\x01 & \x0b"
-    body = open311.to_xml("service_requests", [
+    body = formats.to_xml("service_requests", [
         {"description": hostile, "lat": 16.8, "metadata": True, "media_url": None}])
     root = ET.fromstring(body)
     request = root.find("request")

@@ -3,7 +3,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from . import geo, geography
+from .geo import geography
+from . import geo
 from .extensions import db
 from .seeding import seed_city
 

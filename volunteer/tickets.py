@@ -10,7 +10,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from . import geography, lifecycle
+from . import lifecycle
+from .geo import geography
 from .extensions import db
 from .lifecycle import Actor, TransitionConflict
 from .models import Team, Ticket, TicketEvent, User, Ward, team_wards, utcnow

@@ -10,6 +10,7 @@ from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from ... import api_keys, open311
+from ...open311 import documents, formats, intake, public_view, queries
 from ...extensions import db, limiter
 from ...i18n import current_language
 from . import bp
@@ -29,7 +30,7 @@ def read_limit() -> str:
 
 def presented_api_key() -> str | None:
     # The spec sends it in the body; some clients put it in the query string.
-    form = request.form if request.mimetype == open311.FORM_MIMETYPE else {}
+    form = request.form if request.mimetype == intake.FORM_MIMETYPE else {}
     return form.get("api_key") or request.args.get("api_key")
 
 
@@ -72,7 +73,7 @@ def response_format() -> str:
 
 
 def respond(fmt: str, root: str, data, status: int = 200) -> Response:
-    body = open311.to_xml(root, data) if fmt == "xml" else open311.to_json(data)
+    body = formats.to_xml(root, data) if fmt == "xml" else formats.to_json(data)
     response = Response(body, status=status, content_type=open311.FORMATS[fmt])
     response.vary.add("Accept-Language")  # names and messages follow it
     return response
@@ -85,10 +86,10 @@ def zipcode() -> str | None:
 @bp.before_request
 def check_jurisdiction():
     given = request.args.get("jurisdiction_id")
-    if given is None and request.method == "POST" and request.mimetype == open311.FORM_MIMETYPE:
+    if given is None and request.method == "POST" and request.mimetype == intake.FORM_MIMETYPE:
         given = request.form.get("jurisdiction_id")
     with localized():
-        open311.check_jurisdiction(given, current_app.config["OPEN311_JURISDICTION_ID"])
+        documents.check_jurisdiction(given, current_app.config["OPEN311_JURISDICTION_ID"])
 
 
 @bp.get(f"/discovery.{FMT}")
@@ -96,7 +97,7 @@ def check_jurisdiction():
 @localized_view
 def discovery(fmt):
     base = (current_app.config.get("PUBLIC_BASE_URL") or request.url_root).rstrip("/")
-    document = open311.discovery_document(
+    document = documents.discovery_document(
         url=base + bp.url_prefix,
         changeset=current_app.config.get("OPEN311_CHANGESET") or CHANGESET,
         contact=current_app.config.get("OPEN311_CONTACT") or _(
@@ -115,7 +116,7 @@ def discovery(fmt):
 @limiter.limit(read_limit)
 @localized_view
 def services(fmt):
-    document = open311.services_document(open311.active_categories(), current_language())
+    document = documents.services_document(documents.active_categories(), current_language())
     return respond(fmt, "services", document)
 
 
@@ -123,25 +124,25 @@ def services(fmt):
 @limiter.limit(read_limit)
 @localized_view
 def service_definition(service_code, fmt):
-    category = open311.category_for(service_code)
-    return respond(fmt, "service_definition", open311.service_definition(category, open311.all_wards()))
+    category = documents.category_for(service_code)
+    return respond(fmt, "service_definition", documents.service_definition(category, documents.all_wards()))
 
 
 @bp.post(f"/requests.{FMT}")
 @limiter.limit(post_limit, key_func=api_key_identity)
 @localized_view
 def create_request(fmt):
-    open311.require_form_encoding(request.mimetype)
+    intake.require_form_encoding(request.mimetype)
     presented = presented_api_key()
     if not presented:
         raise open311.Open311Error(403, _("Thiếu api_key: cần khoá API để gửi yêu cầu."))
     key = api_keys.authenticate(presented)
     if key is None:
         raise open311.Open311Error(403, _("api_key không hợp lệ hoặc đã bị thu hồi."))
-    submission = open311.parse_submission(request.form, key)
-    ticket, created = open311.submit(submission)
+    submission = intake.parse_submission(request.form, key)
+    ticket, created = intake.submit(submission)
     db.session.commit()
-    return respond(fmt, "service_requests", [open311.receipt(ticket, submission.account_id)],
+    return respond(fmt, "service_requests", [intake.receipt(ticket, submission.account_id)],
                    201 if created else 200)
 
 
@@ -149,16 +150,16 @@ def create_request(fmt):
 @limiter.limit(read_limit)
 @localized_view
 def list_requests(fmt):
-    found = open311.find_requests(open311.parse_query(request.args))
-    return respond(fmt, "service_requests", open311.requests_document(found, current_language(), zipcode()))
+    found = queries.find_requests(queries.parse_query(request.args))
+    return respond(fmt, "service_requests", public_view.requests_document(found, current_language(), zipcode()))
 
 
 @bp.get(f"/requests/<service_request_id>.{FMT}")
 @limiter.limit(read_limit)
 @localized_view
 def show_request(service_request_id, fmt):
-    ticket = open311.find_request(service_request_id)
-    document = open311.requests_document([ticket], current_language(), zipcode())
+    ticket = queries.find_request(service_request_id)
+    document = public_view.requests_document([ticket], current_language(), zipcode())
     return respond(fmt, "service_requests", document)
 
 
@@ -168,8 +169,8 @@ def show_request(service_request_id, fmt):
 def token(token, fmt):
     # Requests are created synchronously, so a token is the request id itself and
     # resolves at once.
-    ticket = open311.find_request(token)
-    return respond(fmt, "service_requests", open311.token_document(ticket, token))
+    ticket = queries.find_request(token)
+    return respond(fmt, "service_requests", public_view.token_document(ticket, token))
 
 
 @bp.route("/", defaults={"rest": ""}, methods=ALL_METHODS)

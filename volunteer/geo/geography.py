@@ -10,16 +10,18 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 
-from . import geo
-from .extensions import db
-from .models import Ward
+from .city import load_city
+from .geocoder import make_geocoder
+from .locator import WardLocator
+from ..extensions import db
+from ..models import Ward
 
 _KEY = "volunteer.geography"
 
 
 @dataclass
 class Geography:
-    locator: geo.WardLocator | None
+    locator: WardLocator | None
     area_ids: dict[str, int]  # routing area code → ward id
     area_codes: dict[int, str]  # ward id → routing area code
     centres: dict[str, tuple[float, float]]
@@ -45,9 +47,9 @@ def load() -> Geography:
         if ward.merged_into_id:
             groups.setdefault(ward.merged_into_id, []).append(ward.code)
     config = current_app.config
-    city = geo.load_city(config["CITY_FILE"])
+    city = load_city(config["CITY_FILE"])
     geography = Geography(
-        locator=geo.WardLocator(pairs) if pairs else None,
+        locator=WardLocator(pairs) if pairs else None,
         area_ids={w.code: w.id for w in areas},
         area_codes={w.id: w.code for w in areas},
         centres={
@@ -56,7 +58,7 @@ def load() -> Geography:
             if w.centre_lat is not None and w.centre_lon is not None
         },
         groups=groups,
-        geocode=geo.make_geocoder(
+        geocode=make_geocoder(
             config["GEOCODER"], city, user_agent=config["GEOCODER_USER_AGENT"]
         ),
     )
