@@ -50,7 +50,8 @@ ORIGIN = (16.7835, 107.0864)  # a volunteer standing in Phường Đông Lương
 
 from sqlalchemy import func, select, text  # noqa: E402
 
-from volunteer import create_app, demo, geo  # noqa: E402
+from tools import demo  # noqa: E402
+from volunteer import create_app, geo  # noqa: E402
 from volunteer.config import normalize_database_url  # noqa: E402
 from volunteer.extensions import db  # noqa: E402
 from volunteer.models import Ticket, User  # noqa: E402

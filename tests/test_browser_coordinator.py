@@ -7,7 +7,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import select
 
 from tests.factories import make_ticket
-from volunteer import demo
+from tools import demo
 from volunteer.extensions import db
 from volunteer.models import User, Ward
 

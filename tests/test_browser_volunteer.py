@@ -2,7 +2,7 @@
 import pytest
 from sqlalchemy import select
 
-from volunteer import demo
+from tools import demo
 from volunteer.extensions import db
 from volunteer.models import Ticket, User
 

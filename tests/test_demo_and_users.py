@@ -3,7 +3,6 @@ from collections import Counter
 
 from sqlalchemy import func, select
 
-from volunteer import geo
 from volunteer.geo import geography
 from volunteer.extensions import db
 from volunteer.models import Ticket, TicketEvent, User, Ward

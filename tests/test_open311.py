@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from volunteer import api_keys, open311, tickets
+from volunteer import api_keys, tickets
 from volunteer.open311 import documents, intake
 from volunteer.extensions import db
 from volunteer.lifecycle import Actor

@@ -5,7 +5,6 @@ answers, and as text (not formulas) in the CSV export."""
 import csv
 import io
 import json
-import re
 import xml.etree.ElementTree as ElementTree
 from html.parser import HTMLParser
 
@@ -14,7 +13,7 @@ import pytest
 from volunteer import tickets
 from volunteer.extensions import db
 from volunteer.lifecycle import Actor
-from volunteer.models import Ticket, User
+from volunteer.models import User
 
 from .factories import make_ticket, make_user
 
@@ -216,7 +215,7 @@ def test_csv_export_neutralizes_formulas(app, sign_in, csrf):
     f"<p>{NAME}</p>",
     f'<input value="{ADDRESS}">',
     '<script>var popup = "\\u003cimg src=x onerror=alert(\\"xss-desc\\")\\u003e";</script>',
-    f"<a href=\"javascript:alert('xss-js')\">x</a>",
+    "<a href=\"javascript:alert('xss-js')\">x</a>",
 ])
 def test_the_inertness_check_catches_live_payloads(page):
     """The checker itself fails on markup, attribute breakouts and markup inside a script string."""

@@ -68,7 +68,7 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from .commands import register
+    from .cli import register
 
     register(app)
 

@@ -271,7 +271,7 @@ def all_campaigns() -> list[Campaign]:
 
 def visits_by(campaign_id: int, volunteer_id: int, day: date, limit: int = 20) -> list[Visit]:
     """The volunteer's visits of the day in this campaign, newest first."""
-    from .statistics import local_midnight_utc
+    from .figures import local_midnight_utc
 
     start = local_midnight_utc(day)
     return db.session.scalars(

@@ -19,7 +19,7 @@ from .extensions import db
 from .i18n import format_datetime
 from .models import AuditLog, Campaign, Category, Team, Ticket, User, Visit, Ward
 from .privacy import rough_coordinate
-from .statistics import Filters, local_midnight_utc, ticket_conditions
+from .figures import Filters, local_midnight_utc, ticket_conditions
 
 BOM = "\ufeff"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

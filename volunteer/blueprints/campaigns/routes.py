@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ... import campaigns, statistics
+from ... import campaigns, figures
 from ...access import coordinator_required, field_required
 from ...extensions import db
 from ...i18n import current_language, to_local
@@ -27,7 +27,7 @@ def get_campaign_or_404(campaign_id: int) -> Campaign:
 
 def _category_choices():
     language = current_language()
-    return [(c.id, c.label(language)) for c in statistics.categories() if c.active]
+    return [(c.id, c.label(language)) for c in figures.categories() if c.active]
 
 
 def _targets_from(form_data, wards) -> tuple[dict[int, int], list[str]]:
@@ -49,7 +49,7 @@ def _targets_from(form_data, wards) -> tuple[dict[int, int], list[str]]:
 def index():
     form = CampaignForm()
     form.categories.choices = _category_choices()
-    wards = statistics.routing_wards()
+    wards = figures.routing_wards()
     status = 200
     if form.validate_on_submit():
         targets, errors = _targets_from(request.form, wards)

@@ -1,4 +1,4 @@
-"""Composes the ward map page from the domain modules: figures from `statistics`,
+"""Composes the ward map page from the domain modules: figures from `figures`,
 progress from `campaigns`, the folium map from `maps`. Only translation and URLs are
 added here."""
 from __future__ import annotations
@@ -10,7 +10,7 @@ from flask import current_app, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from ... import campaigns, maps, statistics
+from ... import campaigns, maps, figures
 from ...extensions import db
 from ...i18n import current_language, format_age, format_datetime
 from ...lifecycle import STATUS_LABELS
@@ -32,7 +32,7 @@ def filter_choices(form) -> None:
     language = current_language()
     form.measure.choices = [(k, str(v)) for k, v in MEASURES.items()]
     form.category.choices = [("", _("Tất cả"))] + [
-        (str(c.id), c.label(language)) for c in statistics.categories()]
+        (str(c.id), c.label(language)) for c in figures.categories()]
     form.status.choices = [("", _("Mọi trạng thái đang mở"))] + [
         (s, str(STATUS_LABELS[s])) for s in OPEN_STATUSES]
     form.campaign.choices = [("", _("Không chọn"))] + [
@@ -40,12 +40,12 @@ def filter_choices(form) -> None:
     form.order.choices = [(k, str(v)) for k, v in ORDERS.items()]
 
 
-def filters_from(form) -> statistics.Filters:
+def filters_from(form) -> figures.Filters:
     """Filters from a validated form; anything invalid was already refused."""
     def as_int(value):
         return int(value) if value and str(value).isdigit() else None
 
-    return statistics.Filters(
+    return figures.Filters(
         category_id=as_int(form.category.data),
         start=form.start.data,
         end=form.end.data,
@@ -71,7 +71,7 @@ def assets() -> maps.Assets:
 class MapPage:
     parts: maps.MapParts
     figures: list
-    totals: statistics.Figures
+    totals: figures.Figures
     progress: list | None
     campaign: Campaign | None
     measure: str
@@ -94,8 +94,8 @@ def build(form) -> MapPage:
     filters = filters_from(form)
     measure = form.measure.data if form.measure.data in MEASURES else "open"
     now = utcnow()
-    figures = statistics.ward_figures(filters, now=now,
-                                      with_medians="resolve" if measure == "median_resolve" else False)
+    ward_rows = figures.ward_figures(filters, now=now,
+                                     with_medians="resolve" if measure == "median_resolve" else False)
     campaign = db.session.get(Campaign, filters.campaign_id) if filters.campaign_id else None
     progress = {p.ward_id: p for p in campaigns.progress(campaign.id)} if campaign else None
 
@@ -110,9 +110,9 @@ def build(form) -> MapPage:
             return progress[row.key].coverage
         return None
 
-    wards = {w.id: w for w in statistics.routing_wards()}
+    wards = {w.id: w for w in figures.routing_wards()}
     areas = []
-    for row in figures:
+    for row in ward_rows:
         lines = [
             (_("Tổ"), ", ".join(row.teams) or "—"),
             (_("Đang mở"), _number(row.open)),
@@ -141,9 +141,9 @@ def build(form) -> MapPage:
     config = current_app.config
     cap = int(config.get("MAP_POINT_CAP", maps.DEFAULT_POINT_CAP))
     oldest = form.order.data == "oldest"
-    rows, located = statistics.open_points(filters, cap, oldest_first=oldest)
+    rows, located = figures.open_points(filters, cap, oldest_first=oldest)
     language = current_language()
-    labels = {c.id: c.label(language) for c in statistics.categories()}
+    labels = {c.id: c.label(language) for c in figures.categories()}
 
     ages: dict[int, str] = {}
 
@@ -163,7 +163,7 @@ def build(form) -> MapPage:
             age=age(row.created_at), description=row.description or "")
 
     resolved_days = form.resolved_days.data or 7
-    resolved = [point(r) for r in statistics.resolved_points(
+    resolved = [point(r) for r in figures.resolved_points(
         filters, resolved_days, min(cap, maps.RESOLVED_CAP), now=now)]
     visits = None
     if campaign is not None:
@@ -188,7 +188,7 @@ def build(form) -> MapPage:
         ticket_url_prefix=url_for("coordinator.ticket", ticket_id=0)[:-1], text=text,
     )
     return MapPage(
-        parts=parts, figures=figures, totals=statistics.total(figures, _("Toàn thành phố")),
+        parts=parts, figures=ward_rows, totals=figures.total(ward_rows, _("Toàn thành phố")),
         progress=list(progress.values()) if progress else None, campaign=campaign,
         measure=measure, drawn=len(rows), located=located, cap=cap,
         order="oldest" if oldest else "newest",

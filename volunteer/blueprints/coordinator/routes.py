@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ... import charts, duplicates, exports, staff, statistics, tickets
+from ... import charts, duplicates, exports, staff, figures, tickets
 from ...access import coordinator_required
 from ...extensions import db
 from ...i18n import current_language
@@ -53,11 +53,11 @@ def _filter_form() -> FilterForm:
     return form
 
 
-def _valid_filters(form: FilterForm) -> statistics.Filters:
+def _valid_filters(form: FilterForm) -> figures.Filters:
     """Invalid filters are shown on the page and ignored, never half-applied."""
     if request.args and not form.validate():
         flash(_("Bộ lọc không hợp lệ; đang hiển thị tất cả."), "error")
-        return statistics.Filters()
+        return figures.Filters()
     return mapview.filters_from(form)
 
 
@@ -82,11 +82,11 @@ def ward_map():
 def dashboard():
     form = _filter_form()
     filters = _valid_filters(form)
-    wards = statistics.ward_figures(filters)
-    teams = statistics.team_figures(filters)
+    wards = figures.ward_figures(filters)
+    teams = figures.team_figures(filters)
     language = current_language()
-    categories = statistics.categories()
-    weekly = statistics.weekly(filters)
+    categories = figures.categories()
+    weekly = figures.weekly(filters)
     weeks = sorted({row.week for row in weekly})
     requests = [charts.Series(c.label(language), {r.week: r.requests for r in weekly if r.category_id == c.id})
                 for c in categories]
@@ -100,9 +100,9 @@ def dashboard():
         "end": filters.end or ""})
     return render_template(
         "coordinator/dashboard.html", form=form, wards=wards, teams=teams,
-        ward_total=statistics.total(wards, _("Toàn thành phố")),
-        attention=statistics.needs_attention(filters),
-        attention_counts=statistics.attention_counts(filters), chart=chart,
+        ward_total=figures.total(wards, _("Toàn thành phố")),
+        attention=figures.needs_attention(filters),
+        attention_counts=figures.attention_counts(filters), chart=chart,
         legend=[(charts.colour(n), c.label(language)) for n, c in enumerate(categories)],
         weekly=weekly, export_form=export_form, status_labels=STATUS_LABELS,
     )
@@ -121,7 +121,7 @@ def triage():
 
 
 def _ward_choices():
-    return [(w.id, w.name) for w in statistics.routing_wards()]
+    return [(w.id, w.name) for w in figures.routing_wards()]
 
 
 def _team_choices():
@@ -240,12 +240,12 @@ def people():
         flash(_("Vui lòng kiểm tra lại các mục được đánh dấu bên dưới."), "error")
     move = MoveForm()
     move.team.choices = _team_choices()
-    wards = statistics.routing_wards()
+    wards = figures.routing_wards()
     return render_template(
         "coordinator/people.html", form=form, teams=staff.teams_with_members(),
         coordinators=staff.coordinators(), move=move, role_form=RoleForm(),
         active_form=ActiveForm(), wards=wards, households=HouseholdsForm(),
-        role_label=role_label, team_wards=statistics.team_ward_names(),
+        role_label=role_label, team_wards=figures.team_ward_names(),
     ), (400 if form.errors else 200)
 
 
@@ -313,7 +313,7 @@ def export():
             or (form.status.data and form.status.data not in STATUSES)):
         abort(400)
     try:
-        filters = statistics.Filters(
+        filters = figures.Filters(
             category_id=int(form.category.data) if form.category.data else None,
             status=form.status.data or None,
             campaign_id=int(form.campaign.data) if form.campaign.data else None,

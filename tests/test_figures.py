@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.factories import category, make_user, team_of, ward
-from volunteer import statistics, tickets
+from volunteer import figures, tickets
 from volunteer.extensions import db
 from volunteer.lifecycle import Actor
 from volunteer.models import Ticket
@@ -63,7 +63,7 @@ def by_name(rows):
 
 def test_ward_figures_match_known_answers(seeded):
     """Per-ward counts, resolved this week and medians are the known ones."""
-    rows = by_name(statistics.ward_figures(now=NOW))
+    rows = by_name(figures.ward_figures(now=NOW))
     one = rows["Phường 1"]
     assert (one.waiting, one.held, one.in_progress, one.escalated) == (2, 1, 1, 1)
     assert one.open == 5
@@ -80,7 +80,7 @@ def test_ward_figures_match_known_answers(seeded):
 
 def test_ward_figures_equal_a_direct_count(seeded):
     """For every ward and open status, the figure equals a COUNT over tickets."""
-    rows = statistics.ward_figures(now=NOW)
+    rows = figures.ward_figures(now=NOW)
     for row in rows:
         for status, attr in (("new", "waiting"), ("claimed", "held"),
                              ("in_progress", "in_progress"), ("escalated", "escalated")):
@@ -97,17 +97,17 @@ def test_median_equals_python_median_with_even_count(ctx):
         created = NOW - timedelta(days=3)
         t = filed("19342", at=created)
         tickets.apply_transition(t, "claim", Actor.for_user(volunteer), now=created + timedelta(hours=h))
-    medians = statistics.medians(Ticket.ward_id, Ticket.created_at, Ticket.claimed_at,
-                                 statistics.Filters(), now=NOW)
+    medians = figures.medians(Ticket.ward_id, Ticket.created_at, Ticket.claimed_at,
+                                 figures.Filters(), now=NOW)
     assert medians[ward("19342").id] / 3600 == pytest.approx(pystats.median(hours), abs=1e-3)
 
 
 def test_team_figures_and_filters(seeded):
     """Team rows match the ward rows of their ward; the category filter narrows both."""
-    teams = {row.key: row for row in statistics.team_figures(now=NOW)}
+    teams = {row.key: row for row in figures.team_figures(now=NOW)}
     assert teams[team_of("19333").id].open == 5
-    cashless = statistics.Filters(category_id=category("cashless").id)
-    rows = by_name(statistics.ward_figures(cashless, now=NOW))
+    cashless = figures.Filters(category_id=category("cashless").id)
+    rows = by_name(figures.ward_figures(cashless, now=NOW))
     assert rows["Phường 1"].waiting == 1 and rows["Phường 1"].open == 1
     assert rows["Phường Đông Lễ"].open == 0
 
@@ -115,14 +115,14 @@ def test_team_figures_and_filters(seeded):
 def test_date_filter_uses_local_days(seeded):
     """A local-day range counts tickets created on those days in Asia/Ho_Chi_Minh."""
     today = (NOW + timedelta(hours=7)).date()
-    rows = by_name(statistics.ward_figures(statistics.Filters(start=today, end=today), now=NOW))
+    rows = by_name(figures.ward_figures(figures.Filters(start=today, end=today), now=NOW))
     assert rows["Phường 1"].waiting == 1  # filed 5 hours ago
     assert rows["Phường Đông Lễ"].waiting == 1
 
 
 def test_needs_attention_lists_each_reason(seeded):
     """Unclaimed over 48 h, held idle over 3 days, escalated and reopened tickets are listed."""
-    items = {item.ticket_id: item.reason for item in statistics.needs_attention(now=NOW)}
+    items = {item.ticket_id: item.reason for item in figures.needs_attention(now=NOW)}
     assert items == {
         seeded["old_wait"].id: "unclaimed",
         seeded["held"].id: "idle",
@@ -133,7 +133,7 @@ def test_needs_attention_lists_each_reason(seeded):
 
 def test_weekly_counts_requests_and_resolutions(seeded):
     """The weekly rows add up to the tickets filed and first resolved in the window."""
-    rows = statistics.weekly(weeks=12, now=NOW)
+    rows = figures.weekly(weeks=12, now=NOW)
     requests = sum(r.requests for r in rows)
     resolutions = sum(r.resolutions for r in rows)
     assert requests == db.session.scalar(select(func.count(Ticket.id)))
@@ -147,11 +147,11 @@ def test_open_points_cap_and_order(ctx):
     for hours in range(5):
         filed("19333", at=NOW - timedelta(hours=hours), lat=16.8195, lon=107.1028)
     filed("19333", at=NOW)  # at the ward centre too: routing places it
-    rows, located = statistics.open_points(statistics.Filters(), cap=3)
+    rows, located = figures.open_points(figures.Filters(), cap=3)
     assert len(rows) == 3 and located == 6
-    oldest, _ = statistics.open_points(statistics.Filters(), cap=2, oldest_first=True)
+    oldest, _ = figures.open_points(figures.Filters(), cap=2, oldest_first=True)
     assert oldest[0].created_at == NOW - timedelta(hours=4)
-    all_rows, total = statistics.open_points(statistics.Filters(), cap=100)
+    all_rows, total = figures.open_points(figures.Filters(), cap=100)
     assert len(all_rows) == total == 6
 
 
@@ -163,14 +163,14 @@ def test_medians_cover_the_last_90_days_unless_a_start_is_picked(ctx):
         t = filed("19348", at=created)
         tickets.apply_transition(t, "claim", Actor.for_user(volunteer),
                                  now=created + timedelta(hours=claim_hours))
-    recent = by_name(statistics.ward_figures(now=NOW))["Phường 5"]
+    recent = by_name(figures.ward_figures(now=NOW))["Phường 5"]
     assert recent.median_claim_hours == 2.0
-    since_start = statistics.Filters(start=(NOW - timedelta(days=365)).date())
-    both = by_name(statistics.ward_figures(since_start, now=NOW))["Phường 5"]
+    since_start = figures.Filters(start=(NOW - timedelta(days=365)).date())
+    both = by_name(figures.ward_figures(since_start, now=NOW))["Phường 5"]
     assert both.median_claim_hours == 51.0
 
 
 def test_attention_counts_match_the_list(seeded):
     """Each reason's count equals the tickets listed under it when under the limit."""
-    counts = statistics.attention_counts(now=NOW)
+    counts = figures.attention_counts(now=NOW)
     assert counts == {"unclaimed": 1, "idle": 1, "escalated": 1, "reopened": 1}

@@ -3,16 +3,16 @@ other civic systems."""
 import click
 from flask.cli import with_appcontext
 
-from ... import api_keys
-from ...extensions import db
+from .. import api_keys
+from ..extensions import db
 
 
 @click.group("apikeys")
-def apikeys_cli():
+def apikeys_group():
     """Open311 API keys (only a hash is stored; a key is shown once)."""
 
 
-@apikeys_cli.command("create")
+@apikeys_group.command("create")
 @click.option("--org", "organisation", required=True, help="The organisation the key is for.")
 @click.option("--consent-attested", is_flag=True,
               help="The organisation attests that the residents whose requests it files have "
@@ -37,7 +37,7 @@ def create_command(organisation, consent_attested):
     click.echo("Store it now: it is not kept and cannot be shown again.")
 
 
-@apikeys_cli.command("list")
+@apikeys_group.command("list")
 @with_appcontext
 def list_command():
     """List keys: id, prefix, organisation, dates. Never the key."""
@@ -50,7 +50,7 @@ def list_command():
                    f"created {key.created_at:%Y-%m-%d %H:%M}\t{state}")
 
 
-@apikeys_cli.command("revoke")
+@apikeys_group.command("revoke")
 @click.argument("identifier")
 @with_appcontext
 def revoke_command(identifier):

@@ -18,13 +18,13 @@ from flask import current_app
 from shapely.geometry import shape
 from sqlalchemy import func, insert, literal, null, select
 
-from . import geo, tickets
-from .extensions import db
-from .lifecycle import Actor
-from .models import Category, Team, Ticket, TicketEvent, User, Ward, team_wards, utcnow
-from .phones import normalize_phone
-from .privacy import street_of
-from .references import new_reference
+from volunteer import geo, tickets
+from volunteer.extensions import db
+from volunteer.lifecycle import Actor
+from volunteer.models import Category, Team, Ticket, TicketEvent, User, Ward, team_wards, utcnow
+from volunteer.phones import normalize_phone
+from volunteer.privacy import street_of
+from volunteer.references import new_reference
 
 DEMO_PASSWORD = "dongha-demo"
 COORDINATOR_PHONE = "0900000001"

@@ -2,7 +2,7 @@
 import click
 from flask.cli import with_appcontext
 
-from .extensions import db
+from ..extensions import db
 
 
 @click.group("tickets")
@@ -18,7 +18,7 @@ def release_stale_command(days):
     """Warn holders a day ahead, then return long-idle held tickets to their team's queue."""
     from datetime import timedelta
 
-    from .stale import release_stale
+    from ..stale import release_stale
 
     report = release_stale(release_after=timedelta(days=days))
     db.session.commit()

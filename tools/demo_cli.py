@@ -1,8 +1,8 @@
 """The demo part of `flask seed --demo [--tickets N]`: data, progress, and the logins."""
 import click
 
-from . import demo
-from .extensions import db
+from tools import demo
+from volunteer.extensions import db
 
 ROLE_NAMES = {"coordinator": "coordinator", "lead": "team lead", "volunteer": "volunteer"}
 

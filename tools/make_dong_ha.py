@@ -1,6 +1,6 @@
 """Generate volunteer/data/dong_ha.geojson (Đông Hà city data for the help desk).
 
-Run from anywhere:  .venv/bin/python volunteer/data/make_dong_ha.py
+Run from anywhere:  .venv/bin/python tools/make_dong_ha.py
 
 Why generated: no public ward-boundary data could be downloaded when this
 project was set up, so the ward polygons are APPROXIMATE:
@@ -30,9 +30,9 @@ import sys
 from pathlib import Path
 
 import shapely
-from shapely.geometry import LineString, MultiPoint, Point, Polygon, mapping, shape
+from shapely.geometry import MultiPoint, Point, Polygon, mapping, shape
 
-OUT = Path(__file__).with_name("dong_ha.geojson")
+OUT = Path(__file__).resolve().parent.parent / "volunteer" / "data" / "dong_ha.geojson"
 
 # --------------------------------------------------------------------------
 # Facts

@@ -5,9 +5,9 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from . import backup as backups
-from . import retention
-from .extensions import db
+from .. import backup as backups
+from .. import retention
+from ..extensions import db
 
 
 @click.command("backup")

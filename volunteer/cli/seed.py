@@ -1,12 +1,12 @@
-"""The command line: `flask seed` and friends."""
+"""`flask seed [--wards FILE] [--demo [--tickets N]]`: load a city, and demo data."""
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from .geo import geography
-from . import geo
-from .extensions import db
-from .seeding import seed_city
+from ..geo import geography
+from .. import geo
+from ..extensions import db
+from ..seeding import seed_city
 
 
 @click.command("seed")
@@ -32,20 +32,7 @@ def seed_command(wards_file, demo, ticket_count):
     for kind, count in sorted(report.updated.items()):
         click.echo(f"updated {count} {kind}(s)")
     if demo:
-        from .demo_cli import seed_demo
+        # The demo loader is a tool beside the app, not runtime code.
+        from tools.demo_cli import seed_demo
 
         seed_demo(ticket_count)
-
-
-def register(app) -> None:
-    app.cli.add_command(seed_command)
-    from .users_cli import users_group
-    app.cli.add_command(users_group)
-    from .ops_commands import backup_command, privacy_group, restore_command
-    app.cli.add_command(backup_command)
-    app.cli.add_command(restore_command)
-    app.cli.add_command(privacy_group)
-    from .blueprints.open311.commands import apikeys_cli
-    app.cli.add_command(apikeys_cli)
-    from .stale_cli import tickets_group
-    app.cli.add_command(tickets_group)

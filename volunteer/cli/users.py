@@ -2,9 +2,9 @@
 import click
 from flask.cli import with_appcontext
 
-from . import accounts
-from .extensions import db
-from .models import ROLES
+from .. import accounts
+from ..extensions import db
+from ..models import ROLES
 
 
 def _fail(error: accounts.AccountError):

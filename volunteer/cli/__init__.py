@@ -1,0 +1,19 @@
+"""The command line, one module per command group:
+
+- seed.py: `flask seed` (a city's wards, teams and categories; `--demo` for a tour);
+- users.py: `flask users create|deactivate`;
+- tickets.py: `flask tickets release-stale`;
+- apikeys.py: `flask apikeys create|list|revoke` (Open311 clients);
+- ops.py: `flask backup`, `flask restore`, `flask privacy purge`.
+"""
+from .apikeys import apikeys_group
+from .ops import backup_command, privacy_group, restore_command
+from .seed import seed_command
+from .tickets import tickets_group
+from .users import users_group
+
+
+def register(app) -> None:
+    for command in (seed_command, users_group, tickets_group, apikeys_group, backup_command,
+                    restore_command, privacy_group):
+        app.cli.add_command(command)
