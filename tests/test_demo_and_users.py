@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from volunteer.geo import geography
 from volunteer.extensions import db
-from volunteer.models import Ticket, TicketEvent, User, Ward
+from volunteer.models import AuditLog, Ticket, TicketEvent, User, Ward
 
 
 def count(app, model):
@@ -66,7 +66,8 @@ def test_tickets_option_needs_demo(runner):
 
 
 def test_users_create_and_deactivate(app, runner, client, csrf):
-    """A volunteer created from the shell signs in; deactivated, they cannot."""
+    """A volunteer created from the shell signs in; deactivated, they cannot. Both leave
+    an audit row, as on the coordinator's page."""
     result = runner.invoke(args=["users", "create", "--name", "Võ Thị Hằng", "--phone", "0935 111 222",
                                  "--role", "volunteer", "--team", "19336"],
                            input="mat-khau-an-toan\nmat-khau-an-toan\n")
@@ -78,6 +79,9 @@ def test_users_create_and_deactivate(app, runner, client, csrf):
     result = runner.invoke(args=["users", "deactivate", "+84935111222"])
     assert result.exit_code == 0, result.output
     assert client.post("/login", data={**data, "csrf_token": csrf(client, "/login")}).status_code == 400
+    with app.app_context():
+        actions = list(db.session.scalars(select(AuditLog.action).order_by(AuditLog.id)))
+        assert actions == ["user_added", "user_deactivated"]
 
 
 def test_users_create_refuses_bad_input(app, runner):

@@ -1,22 +1,34 @@
-"""Staff accounts: find by phone or e-mail, check a password, create, deactivate.
+"""Staff accounts, the one place their rules live: create (from the shell or the
+coordinator's people page), sign in, change a password, move between teams, make a
+lead, deactivate; and a ward's household count, which coordinators set on the same page.
 
-Plain values in; functions flush, never commit."""
+Plain values in; functions flush, never commit. Every change a coordinator or the
+shell makes leaves an audit row (actor None from the shell)."""
 from __future__ import annotations
 
+import json
+import re
 from functools import cache
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .domain_errors import DomainError
 from .extensions import db
-from .models import ROLES, Team, User, Ward
+from .models import ROLES, AuditLog, Team, User, Ward
 from .phones import InvalidPhone, normalize_phone
 
+NAME_MAX = 120
+EMAIL_MAX = 254
 PASSWORD_MIN = 8
 PASSWORD_MAX = 128
 FIELD_ROLES = ("volunteer", "lead")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
+
+class AccountError(DomainError):
+    """A refusal about an account; `field` names the form field it belongs to."""
 
 
 @cache
@@ -26,20 +38,16 @@ def _dummy_hash() -> str:
     return generate_password_hash("not-a-real-password")
 
 
-class AccountError(ValueError):
-    """A refusal to show the user; `field` names the form field it belongs to."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
+def audit(actor_id: int | None, action: str, **detail) -> None:
+    db.session.add(AuditLog(user_id=actor_id, action=action,
+                            detail=json.dumps(detail, ensure_ascii=False, sort_keys=True)))
 
 
 def login_key(raw: str | None) -> str | None:
     """The canonical form of what someone typed to sign in: +84… or a lower-cased
     e-mail; None if it can be neither."""
     value = (raw or "").strip()
-    if not value or len(value) > 254:
+    if not value or len(value) > EMAIL_MAX:
         return None
     if "@" in value:
         return value.lower()
@@ -70,78 +78,152 @@ def authenticate(raw_login: str | None, password: str | None) -> User | None:
     return user
 
 
-def check_new_password(password: str) -> None:
+def check_new_password(password: str, field: str) -> None:
     if len(password) < PASSWORD_MIN:
-        raise AccountError(_l("Mật khẩu cần ít nhất %(min)d ký tự.", min=PASSWORD_MIN), "new")
+        raise AccountError(_l("Mật khẩu cần ít nhất %(min)d ký tự.", min=PASSWORD_MIN), field)
     if len(password) > PASSWORD_MAX:
-        raise AccountError(_l("Mật khẩu tối đa %(max)d ký tự.", max=PASSWORD_MAX), "new")
+        raise AccountError(_l("Mật khẩu tối đa %(max)d ký tự.", max=PASSWORD_MAX), field)
 
 
 def change_password(user: User, current: str, new: str) -> None:
     """Change the user's password; every other session of theirs ends."""
     if not user.check_password(current or ""):
         raise AccountError(_l("Mật khẩu hiện tại không đúng."), "current")
-    check_new_password(new)
+    check_new_password(new or "", "new")
     user.set_password(new)
     db.session.flush()
 
 
 def team_for_ward_code(code: str) -> Team:
-    """The team of a routing ward, by code (or CODE:PERIOD)."""
+    """The active team of a routing ward, by code (or CODE:PERIOD)."""
     code, _sep, period = (code or "").strip().partition(":")
     query = select(Ward).where(Ward.code == code)
     query = query.where(Ward.period == period) if period else query.where(Ward.is_routing_area.is_(True))
     ward = db.session.scalars(query.limit(1)).first()
     if ward is None:
-        raise AccountError(_l("Không có phường mã %(code)s.", code=code))
+        raise AccountError(_l("Không có phường mã %(code)s.", code=code), "team")
     teams = [team for team in ward.teams if team.active]
     if not teams:
-        raise AccountError(_l("Phường %(name)s chưa có tổ nào.", name=ward.name))
+        raise AccountError(_l("Phường %(name)s chưa có tổ nào.", name=ward.name), "team")
     return teams[0]
 
 
-def create_user(*, name: str, role: str, password: str, phone: str | None = None,
-                email: str | None = None, team: Team | None = None) -> User:
+def _active_team(team_id: int) -> Team:
+    team = db.session.get(Team, team_id)
+    if team is None or not team.active:
+        raise AccountError(_l("Tổ không hợp lệ."), "team")
+    return team
+
+
+def _phone(raw: str | None) -> str | None:
+    if not (raw or "").strip():
+        return None
+    try:
+        return normalize_phone(raw)
+    except InvalidPhone as error:
+        raise AccountError(error.message, "phone") from error
+
+
+def _email(raw: str | None) -> str | None:
+    email = (raw or "").strip().lower() or None
+    if email and (len(email) > EMAIL_MAX or not _EMAIL.fullmatch(email)):
+        raise AccountError(_l("Địa chỉ e-mail không hợp lệ."), "email")
+    return email
+
+
+def create_user(*, actor_id: int | None, name: str, role: str, password: str,
+                phone: str | None = None, email: str | None = None,
+                team_id: int | None = None) -> User:
+    """A new active account; `actor_id` is the coordinator who adds it (None from the shell)."""
     name = (name or "").strip()
-    if not name or len(name) > 120:
-        raise AccountError(_l("Vui lòng nhập họ tên (tối đa 120 ký tự)."))
+    if not name or len(name) > NAME_MAX:
+        raise AccountError(_l("Vui lòng nhập họ tên (tối đa %(max)d ký tự).", max=NAME_MAX), "name")
     if role not in ROLES:
-        raise AccountError(_l("Vai trò phải là một trong: %(roles)s.", roles=", ".join(ROLES)))
-    if role in FIELD_ROLES and team is None:
-        raise AccountError(_l("Tình nguyện viên và tổ trưởng cần thuộc một tổ."))
-    if role not in FIELD_ROLES and team is not None:
-        raise AccountError(_l("Điều phối viên và quản trị viên không thuộc tổ nào."))
-    normalized_phone = None
-    if phone:
-        try:
-            normalized_phone = normalize_phone(phone)
-        except InvalidPhone as error:
-            raise AccountError(error.message)
-    normalized_email = (email or "").strip().lower() or None
-    if normalized_email and ("@" not in normalized_email or len(normalized_email) > 254):
-        raise AccountError(_l("Địa chỉ e-mail không hợp lệ."))
-    if not normalized_phone and not normalized_email:
-        raise AccountError(_l("Cần số điện thoại hoặc e-mail để đăng nhập."))
-    if normalized_phone and db.session.scalar(select(User.id).where(User.phone == normalized_phone)):
-        raise AccountError(_l("Số điện thoại này đã có tài khoản."))
-    if normalized_email and db.session.scalar(
-        select(User.id).where(func.lower(User.email) == normalized_email)
-    ):
-        raise AccountError(_l("E-mail này đã có tài khoản."))
-    check_new_password(password or "")
-    user = User(name=name, phone=normalized_phone, email=normalized_email, role=role,
+        raise AccountError(_l("Vai trò phải là một trong: %(roles)s.", roles=", ".join(ROLES)), "role")
+    if role in FIELD_ROLES and team_id is None:
+        raise AccountError(_l("Tình nguyện viên và tổ trưởng cần thuộc một tổ."), "team")
+    if role not in FIELD_ROLES and team_id is not None:
+        raise AccountError(_l("Điều phối viên và quản trị viên không thuộc tổ nào."), "team")
+    team = _active_team(team_id) if team_id is not None else None
+    phone, email = _phone(phone), _email(email)
+    if not phone and not email:
+        raise AccountError(_l("Cần số điện thoại hoặc e-mail để đăng nhập."), "phone")
+    if phone and db.session.scalar(select(User.id).where(User.phone == phone)):
+        raise AccountError(_l("Số điện thoại này đã có tài khoản."), "phone")
+    if email and db.session.scalar(select(User.id).where(func.lower(User.email) == email)):
+        raise AccountError(_l("E-mail này đã có tài khoản."), "email")
+    check_new_password(password or "", "password")
+    user = User(name=name, phone=phone, email=email, role=role,
                 team_id=team.id if team is not None else None, active=True)
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
+    audit(actor_id, "user_added", user_id=user.id, role=role, team_id=user.team_id)
+    db.session.flush()
     return user
 
 
-def deactivate(raw_login: str) -> User:
-    """Stop an account signing in; its sessions end at their next request."""
+def move_user(actor_id: int | None, user: User, team_id: int) -> None:
+    if user.role not in FIELD_ROLES:
+        raise AccountError(_l("Chỉ tình nguyện viên và tổ trưởng thuộc một tổ."), "team")
+    team = _active_team(team_id)
+    if team.id == user.team_id:
+        return
+    audit(actor_id, "user_moved", user_id=user.id, from_team=user.team_id, to_team=team.id)
+    user.team_id = team.id
+    db.session.flush()
+
+
+def set_role(actor_id: int | None, user: User, role: str) -> None:
+    """Make a lead (or back to volunteer). Coordinators' roles are not changed here."""
+    if role not in FIELD_ROLES or user.role not in FIELD_ROLES:
+        raise AccountError(_l("Vai trò không hợp lệ."), "role")
+    if user.role == role:
+        return
+    audit(actor_id, "role_changed", user_id=user.id, from_role=user.role, to_role=role)
+    user.role = role
+    db.session.flush()
+
+
+def set_active(actor_id: int | None, user: User, active: bool) -> None:
+    """Deactivating also ends the user's sessions (the version in the cookie changes)."""
+    if actor_id is not None and user.id == actor_id and not active:
+        raise AccountError(_l("Bạn không thể tự khoá tài khoản của mình."))
+    if user.active == active:
+        return
+    user.active = active
+    user.session_version = (user.session_version or 0) + 1
+    audit(actor_id, "user_activated" if active else "user_deactivated", user_id=user.id)
+    db.session.flush()
+
+
+def deactivate(actor_id: int | None, raw_login: str) -> User:
+    """Deactivate the account with this phone or e-mail (see `set_active`)."""
     user = find_by_login(raw_login)
     if user is None:
         raise AccountError(_l("Không tìm thấy tài khoản này."))
-    user.active = False
-    db.session.flush()
+    set_active(actor_id, user, False)
     return user
+
+
+def set_households(actor_id: int | None, ward: Ward, households: int) -> None:
+    if households is None or households < 0 or households > 1_000_000:
+        raise AccountError(_l("Số hộ không hợp lệ."), "households")
+    audit(actor_id, "households_changed", ward_id=ward.id, before=ward.households, after=households)
+    ward.households = households
+    db.session.flush()
+
+
+def teams_with_members() -> list[tuple[Team, list[User]]]:
+    teams = db.session.scalars(select(Team).order_by(Team.name)).all()
+    members = db.session.scalars(select(User).order_by(User.name)).all()
+    by_team: dict = {}
+    for user in members:
+        by_team.setdefault(user.team_id, []).append(user)
+    return [(team, by_team.get(team.id, [])) for team in teams]
+
+
+def coordinators() -> list[User]:
+    return db.session.scalars(
+        select(User).where(User.role.in_(("coordinator", "admin"))).order_by(User.name)
+    ).all()

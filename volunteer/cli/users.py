@@ -31,8 +31,8 @@ def create_user(name, phone, email, role, ward_code, password):
     """Create a staff account."""
     try:
         team = accounts.team_for_ward_code(ward_code) if ward_code else None
-        user = accounts.create_user(name=name, phone=phone, email=email, role=role,
-                                    password=password, team=team)
+        user = accounts.create_user(actor_id=None, name=name, phone=phone, email=email, role=role,
+                                    password=password, team_id=team.id if team else None)
     except accounts.AccountError as error:
         _fail(error)
     db.session.commit()
@@ -46,7 +46,7 @@ def create_user(name, phone, email, role, ward_code, password):
 def deactivate_user(login):
     """Stop LOGIN (phone or e-mail) signing in; their sessions end at once."""
     try:
-        user = accounts.deactivate(login)
+        user = accounts.deactivate(None, login)
     except accounts.AccountError as error:
         _fail(error)
     db.session.commit()

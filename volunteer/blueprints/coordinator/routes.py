@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ... import charts, duplicates, exports, staff, figures, tickets
+from ... import accounts, charts, duplicates, exports, figures, tickets
 from ...access import coordinator_required
 from ...extensions import db
 from ...i18n import current_language
@@ -225,13 +225,16 @@ def people():
     form.team.choices = [(0, _("Không thuộc tổ"))] + _team_choices()
     if form.validate_on_submit():
         try:
-            user = staff.add_user(
+            user = accounts.create_user(
                 actor_id=current_user.id, name=form.name.data, phone=form.phone.data,
                 email=form.email.data, role=form.role.data, team_id=form.team.data or None,
                 password=form.password.data)
-        except staff.StaffError as error:
+        except accounts.AccountError as error:
             db.session.rollback()
-            flash(error.message, "error")
+            if error.field in form:
+                form[error.field].errors.append(str(error.message))
+            else:
+                flash(error.message, "error")
         else:
             db.session.commit()
             flash(_("Đã thêm %(name)s.", name=user.name), "success")
@@ -242,8 +245,8 @@ def people():
     move.team.choices = _team_choices()
     wards = figures.routing_wards()
     return render_template(
-        "coordinator/people.html", form=form, teams=staff.teams_with_members(),
-        coordinators=staff.coordinators(), move=move, role_form=RoleForm(),
+        "coordinator/people.html", form=form, teams=accounts.teams_with_members(),
+        coordinators=accounts.coordinators(), move=move, role_form=RoleForm(),
         active_form=ActiveForm(), wards=wards, households=HouseholdsForm(),
         role_label=role_label, team_wards=figures.team_ward_names(),
     ), (400 if form.errors else 200)
@@ -252,7 +255,7 @@ def people():
 def _staff_change(change):
     try:
         change()
-    except staff.StaffError as error:
+    except accounts.AccountError as error:
         db.session.rollback()
         flash(error.message, "error")
         return render_template("errors/error.html", status=400, message=error.message), 400
@@ -269,7 +272,7 @@ def move_user(user_id):
     form.team.choices = _team_choices()
     if not form.validate_on_submit():
         return _form_error(form)
-    return _staff_change(lambda: staff.move_user(current_user.id, user, form.team.data))
+    return _staff_change(lambda: accounts.move_user(current_user.id, user, form.team.data))
 
 
 @bp.post("/people/<int:user_id>/role")
@@ -277,10 +280,10 @@ def move_user(user_id):
 def set_role(user_id):
     user = get_user_or_404(user_id)
     form = RoleForm()
-    form.role.choices = [(r, role_label(r)) for r in staff.FIELD_ROLES]
+    form.role.choices = [(r, role_label(r)) for r in accounts.FIELD_ROLES]
     if not form.validate_on_submit():
         return _form_error(form)
-    return _staff_change(lambda: staff.set_role(current_user.id, user, form.role.data))
+    return _staff_change(lambda: accounts.set_role(current_user.id, user, form.role.data))
 
 
 @bp.post("/people/<int:user_id>/active")
@@ -290,7 +293,7 @@ def set_active(user_id):
     form = ActiveForm()
     if not form.validate_on_submit() or form.active.data not in ("0", "1"):
         abort(400)
-    return _staff_change(lambda: staff.set_active(current_user.id, user, form.active.data == "1"))
+    return _staff_change(lambda: accounts.set_active(current_user.id, user, form.active.data == "1"))
 
 
 @bp.post("/wards/<int:ward_id>/households")
@@ -302,7 +305,7 @@ def households(ward_id):
     form = HouseholdsForm()
     if not form.validate_on_submit():
         return _form_error(form)
-    return _staff_change(lambda: staff.set_households(current_user.id, ward, form.households.data))
+    return _staff_change(lambda: accounts.set_households(current_user.id, ward, form.households.data))
 
 
 @bp.post("/export")
