@@ -1,7 +1,7 @@
 """The data model. Behaviour that belongs to the rules lives in the domain modules."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
 from flask_login import UserMixin
 from sqlalchemy import (
@@ -21,12 +21,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .clock import utcnow
 from .extensions import db
-
-
-def utcnow() -> datetime:
-    """Naive UTC, the one form SQLite and PostgreSQL both hand back unchanged."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 ROLES = ("volunteer", "lead", "coordinator", "admin")

@@ -18,7 +18,8 @@ from sqlalchemy import case, func, select
 
 from . import lifecycle
 from .extensions import db
-from .models import Category, Ticket, Ward, utcnow
+from .clock import utcnow
+from .models import Category, Ticket, Ward
 from .privacy import rough_coordinate
 
 PER_PAGE = 20
