@@ -227,9 +227,6 @@ class AttentionItem:
     since: datetime
 
 
-ATTENTION_REASONS = ("unclaimed", "idle", "escalated", "reopened")
-
-
 def _attention_conditions(now: datetime) -> dict:
     """updated_at moves with every step (a contact attempt too): it is the last activity."""
     return {

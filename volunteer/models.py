@@ -39,7 +39,6 @@ STATUSES = (
 OPEN_STATUSES = ("new", "claimed", "in_progress", "escalated")
 CHANNELS = ("web", "qr_point", "phone", "door_to_door", "api")
 LOCATION_SOURCES = ("device", "map_pin", "geocoded", "ward_centre", "api")
-RESOLVE_OUTCOMES = ("helped", "helped_partly", "not_helped", "another_visit")
 VISIT_OUTCOMES = (
     "helped",
     "not_home",
@@ -161,14 +160,6 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:
         return bool(self.active)
-
-    @property
-    def is_coordinator(self) -> bool:
-        return self.role in ("coordinator", "admin")
-
-    @property
-    def is_lead(self) -> bool:
-        return self.role == "lead"
 
 
 class ApiKey(db.Model):
