@@ -41,7 +41,8 @@ from sqlalchemy import insert, select, text  # noqa: E402
 
 from volunteer import create_app, geo  # noqa: E402
 from volunteer.extensions import db  # noqa: E402
-from volunteer.models import Category, Team, Ticket, User, Ward, team_wards, utcnow  # noqa: E402
+from volunteer.clock import utcnow  # noqa: E402
+from volunteer.models import Category, Team, Ticket, User, Ward, team_wards  # noqa: E402
 from volunteer.seeding import seed_city  # noqa: E402
 
 BATCH = 10_000

@@ -32,7 +32,8 @@ from sqlalchemy import event, select  # noqa: E402
 from volunteer import create_app, geo, tickets  # noqa: E402
 from volunteer.extensions import db  # noqa: E402
 from volunteer.lifecycle import Actor  # noqa: E402
-from volunteer.models import Category, Team, User, Ward, utcnow  # noqa: E402
+from volunteer.clock import utcnow  # noqa: E402
+from volunteer.models import Category, Team, User, Ward  # noqa: E402
 from volunteer.seeding import seed_city  # noqa: E402
 
 ROUNDS = 5

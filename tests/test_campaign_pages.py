@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 from tests.factories import category, make_user, ward
 from volunteer import campaigns
 from volunteer.extensions import db
-from volunteer.i18n import to_local
-from volunteer.models import Campaign, Ticket, User, Visit, utcnow
+from volunteer.clock import local_date, utcnow
+from volunteer.models import Campaign, Ticket, User, Visit
 
 
 @pytest.fixture
@@ -30,7 +30,7 @@ def signed(app, client, sign_in, user_id):
 @pytest.fixture
 def running(app, users):
     with app.app_context():
-        today = to_local(utcnow()).date()
+        today = local_date(utcnow())
         campaign = campaigns.create_campaign(
             name="Tuần lễ VNeID", starts_on=today - timedelta(days=1), ends_on=today + timedelta(days=5),
             category_ids=[category("vneid").id], created_by_id=users["coordinator"])

@@ -15,7 +15,8 @@ from volunteer import api_keys, tickets
 from volunteer.open311 import documents, intake
 from volunteer.extensions import db
 from volunteer.lifecycle import Actor
-from volunteer.models import ApiKey, Ticket, utcnow
+from volunteer.clock import utcnow
+from volunteer.models import ApiKey, Ticket
 
 from .factories import category, make_ticket, make_user, team_of, ward
 

@@ -5,7 +5,7 @@ from datetime import datetime
 
 import pytest
 
-from volunteer import privacy
+from volunteer import clock, privacy
 from volunteer.open311 import formats, public_view, queries
 from volunteer.models import STATUSES, Ticket, Ward
 
@@ -52,7 +52,7 @@ def test_dates_are_read_as_w3c_moments(raw, expected):
 
 def test_w3c_datetime_is_in_vietnam_time():
     """Stored UTC is shown with the +07:00 offset."""
-    assert public_view.w3c_datetime(datetime(2026, 1, 1, 0, 0, 0)) == "2026-01-01T07:00:00+07:00"
+    assert clock.local_isoformat(datetime(2026, 1, 1, 0, 0, 0)) == "2026-01-01T07:00:00+07:00"
 
 
 def test_xml_escapes_markup_and_drops_characters_xml_cannot_carry():

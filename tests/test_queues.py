@@ -8,7 +8,7 @@ from geopy.distance import geodesic
 from tests.factories import category, make_ticket, make_user, team_of
 from volunteer import queues
 from volunteer.extensions import db
-from volunteer.models import utcnow
+from volunteer.clock import utcnow
 from volunteer.queues import QueueFilters, team_queue
 
 

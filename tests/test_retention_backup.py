@@ -10,7 +10,8 @@ from sqlalchemy import func, select, text
 from volunteer import retention, tickets
 from volunteer.extensions import db
 from volunteer.lifecycle import RESIDENT, SYSTEM, Actor
-from volunteer.models import Ticket, TicketEvent, utcnow
+from volunteer.clock import utcnow
+from volunteer.models import Ticket, TicketEvent
 
 from .factories import make_ticket, make_user
 

@@ -1,4 +1,4 @@
-"""Routing as DESIGN.md orders it, with the real city data and the offline gazetteer."""
+"""Routing in its documented order (volunteer/routing.py), with the real city data and the offline gazetteer."""
 import pytest
 
 from volunteer import geo

@@ -7,7 +7,8 @@ from sqlalchemy import func, select
 
 from tests.factories import make_ticket, make_user
 from volunteer.extensions import db
-from volunteer.models import Ticket, TicketEvent, utcnow
+from volunteer.clock import utcnow
+from volunteer.models import Ticket, TicketEvent
 
 RESIDENT_NAME = "Nguyễn Thị Lan"
 RESIDENT_PHONE = "+84912345678"

@@ -18,10 +18,11 @@ from flask import current_app
 from shapely.geometry import shape
 from sqlalchemy import func, insert, literal, null, select
 
-from volunteer import geo, tickets
+from volunteer import catalog, geo, tickets
+from volunteer.clock import utcnow
 from volunteer.extensions import db
 from volunteer.lifecycle import Actor
-from volunteer.models import Category, Team, Ticket, TicketEvent, User, Ward, team_wards, utcnow
+from volunteer.models import Team, Ticket, TicketEvent, User, Ward, team_wards
 from volunteer.phones import normalize_phone
 from volunteer.privacy import street_of
 from volunteer.references import new_reference
@@ -245,8 +246,7 @@ def _demo_members() -> dict[int, dict[int, User]]:
 
 
 def _categories() -> list[tuple[int, str]]:
-    return [(c.id, c.code) for c in db.session.scalars(
-        select(Category).where(Category.active.is_(True)).order_by(Category.position))]
+    return [(c.id, c.code) for c in catalog.categories()]
 
 
 def _description(code: str, rng: random.Random) -> str:

@@ -4,7 +4,6 @@ from functools import wraps
 from flask import abort
 from flask_login import current_user, login_required
 
-STAFF_ROLES = ("volunteer", "lead", "coordinator", "admin")
 COORDINATOR_ROLES = ("coordinator", "admin")
 
 

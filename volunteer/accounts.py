@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from . import catalog
 from .domain_errors import DomainError
 from .extensions import db
 from .models import ROLES, AuditLog, Team, User, Ward
@@ -95,13 +96,10 @@ def change_password(user: User, current: str, new: str) -> None:
 
 
 def team_for_ward_code(code: str) -> Team:
-    """The active team of a routing ward, by code (or CODE:PERIOD)."""
-    code, _sep, period = (code or "").strip().partition(":")
-    query = select(Ward).where(Ward.code == code)
-    query = query.where(Ward.period == period) if period else query.where(Ward.is_routing_area.is_(True))
-    ward = db.session.scalars(query.limit(1)).first()
+    """The team of a routing ward, by code (or CODE:PERIOD)."""
+    ward = catalog.ward_by_key(code)
     if ward is None:
-        raise AccountError(_l("Không có phường mã %(code)s.", code=code), "team")
+        raise AccountError(_l("Không có phường mã %(code)s.", code=(code or "").strip()), "team")
     teams = [team for team in ward.teams if team.active]
     if not teams:
         raise AccountError(_l("Phường %(name)s chưa có tổ nào.", name=ward.name), "team")

@@ -14,7 +14,8 @@ from datetime import datetime
 from sqlalchemy import select
 
 from .extensions import db
-from .models import ApiKey, AuditLog, utcnow
+from .clock import utcnow
+from .models import ApiKey, AuditLog
 
 KEY_MARKER = "o311_"
 PREFIX_LENGTH = 12  # what `flask apikeys list` shows, to tell keys apart

@@ -14,8 +14,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import distinct, func, select
 
 from . import tickets
+from .clock import local_date, local_midnight_utc, utcnow
 from .extensions import db
-from .models import VISIT_OUTCOMES, Campaign, CampaignTarget, Category, Ticket, Visit, Ward, utcnow
+from .models import VISIT_OUTCOMES, Campaign, CampaignTarget, Category, Ticket, Visit, Ward
 from .privacy import mask_id_numbers, street_of
 
 VISIT_OUTCOME_LABELS = {
@@ -133,7 +134,7 @@ def log_visit(campaign: Campaign, volunteer, visit: VisitInput, now: datetime | 
     label = (visit.household_label or "").strip()
     if not label:
         raise CampaignError(_l("Vui lòng nhập địa chỉ hoặc tên hộ."))
-    if not campaign.starts_on <= _local_today(now) <= campaign.ends_on:
+    if not campaign.starts_on <= local_date(now) <= campaign.ends_on:
         raise CampaignError(_l("Chiến dịch này không diễn ra hôm nay."))
     if visit.ward_id not in {t.ward_id for t in campaign.targets}:
         raise CampaignError(_l("Phường này không thuộc chiến dịch."))
@@ -187,12 +188,6 @@ def _address(label: str, street: str | None) -> str:
     if street and street.casefold() not in label.casefold():
         return f"{label}, {street}"[:300]
     return label[:300]
-
-
-def _local_today(now: datetime) -> date:
-    from .i18n import to_local
-
-    return to_local(now).date()
 
 
 @dataclass
@@ -271,8 +266,6 @@ def all_campaigns() -> list[Campaign]:
 
 def visits_by(campaign_id: int, volunteer_id: int, day: date, limit: int = 20) -> list[Visit]:
     """The volunteer's visits of the day in this campaign, newest first."""
-    from .figures import local_midnight_utc
-
     start = local_midnight_utc(day)
     return db.session.scalars(
         select(Visit).where(Visit.campaign_id == campaign_id, Visit.volunteer_id == volunteer_id,

@@ -15,11 +15,12 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from .clock import local_midnight_utc
 from .extensions import db
 from .i18n import format_datetime
 from .models import AuditLog, Campaign, Category, Team, Ticket, User, Visit, Ward
 from .privacy import rough_coordinate
-from .figures import Filters, local_midnight_utc, ticket_conditions
+from .figures import Filters, ticket_conditions
 
 BOM = "\ufeff"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, func, literal_column, or_, select, union_all
 
+from .clock import local_date, local_midnight_utc, local_offset, utcnow
 from .extensions import db
-from .i18n import LOCAL_TZ
-from .models import OPEN_STATUSES, Category, Team, Ticket, Ward, team_wards, utcnow
+from .models import OPEN_STATUSES, Team, Ticket, Ward, team_wards
 
 # How long before a ticket needs a coordinator's eye.
 UNCLAIMED_AFTER = timedelta(hours=48)
@@ -38,17 +38,6 @@ class Filters:
     @property
     def open_statuses(self) -> tuple[str, ...]:
         return (self.status,) if self.status in OPEN_STATUSES else OPEN_STATUSES
-
-
-def local_midnight_utc(day: date) -> datetime:
-    """The UTC moment a local day starts, naive like the stored timestamps."""
-    local = datetime.combine(day, time.min, tzinfo=LOCAL_TZ)
-    return local.astimezone(timezone.utc).replace(tzinfo=None)
-
-
-def local_offset() -> timedelta:
-    """Asia/Ho_Chi_Minh has no daylight saving, so one offset buckets every day."""
-    return datetime.now(LOCAL_TZ).utcoffset() or timedelta()
 
 
 def ticket_conditions(filters: Filters) -> list:
@@ -238,9 +227,6 @@ class AttentionItem:
     since: datetime
 
 
-ATTENTION_REASONS = ("unclaimed", "idle", "escalated", "reopened")
-
-
 def _attention_conditions(now: datetime) -> dict:
     """updated_at moves with every step (a contact attempt too): it is the last activity."""
     return {
@@ -296,7 +282,7 @@ class WeekRow:
 
 
 def _week_start(moment: datetime) -> date:
-    local = (moment + local_offset()).date()
+    local = local_date(moment)
     return local - timedelta(days=local.weekday())
 
 
@@ -334,10 +320,6 @@ def weekly(filters: Filters = Filters(), weeks: int = 12, now: datetime | None =
         WeekRow(week, category_id, counts[0], counts[1])
         for (week, category_id), counts in sorted(table.items())
     ]
-
-
-def categories() -> list[Category]:
-    return db.session.scalars(select(Category).order_by(Category.position)).all()
 
 
 def team_ward_names() -> dict[int, list[str]]:

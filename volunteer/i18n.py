@@ -1,12 +1,11 @@
 """Language and time: Vietnamese by default, English on request; dates dd/mm/yyyy in
 Asia/Ho_Chi_Minh."""
-from datetime import datetime, timezone
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 from flask import current_app, has_request_context, request, session
 from flask_babel import get_locale, ngettext
 
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+from .clock import as_stored, to_local, utcnow
 
 
 def select_locale() -> str:
@@ -31,14 +30,6 @@ def current_language() -> str:
     return str(get_locale() or "vi")
 
 
-def to_local(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(LOCAL_TZ)
-
-
 def format_date(moment: datetime | None) -> str:
     local = to_local(moment)
     return local.strftime("%d/%m/%Y") if local else ""
@@ -53,9 +44,9 @@ def format_age(moment: datetime | None, now: datetime | None = None) -> str:
     """"3 ngày trước" / "3 days ago": how long a resident has been waiting."""
     if moment is None:
         return ""
-    now = now or datetime.now(timezone.utc).replace(tzinfo=None)
+    now = now or utcnow()
     if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+        moment = as_stored(moment)
     seconds = max(0, int((now - moment).total_seconds()))
     if seconds < 60:
         return ngettext("vừa xong", "vừa xong", 1)

@@ -123,7 +123,6 @@ EVENT_LABELS = {
     "created": _l("Đã tiếp nhận yêu cầu"),
     "erased": _l("Dữ liệu cá nhân đã được xoá theo thời hạn lưu trữ"),
     "stale_warning": _l("Nhắc tình nguyện viên cập nhật"),
-    "note": _l("Ghi chú nội bộ"),
     **{action: t.public_label for action, t in TRANSITIONS.items()},
 }
 

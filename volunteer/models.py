@@ -1,7 +1,7 @@
 """The data model. Behaviour that belongs to the rules lives in the domain modules."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
 from flask_login import UserMixin
 from sqlalchemy import (
@@ -21,12 +21,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .clock import utcnow
 from .extensions import db
-
-
-def utcnow() -> datetime:
-    """Naive UTC, the one form SQLite and PostgreSQL both hand back unchanged."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 ROLES = ("volunteer", "lead", "coordinator", "admin")
@@ -43,7 +39,6 @@ STATUSES = (
 OPEN_STATUSES = ("new", "claimed", "in_progress", "escalated")
 CHANNELS = ("web", "qr_point", "phone", "door_to_door", "api")
 LOCATION_SOURCES = ("device", "map_pin", "geocoded", "ward_centre", "api")
-RESOLVE_OUTCOMES = ("helped", "helped_partly", "not_helped", "another_visit")
 VISIT_OUTCOMES = (
     "helped",
     "not_home",
@@ -165,14 +160,6 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:
         return bool(self.active)
-
-    @property
-    def is_coordinator(self) -> bool:
-        return self.role in ("coordinator", "admin")
-
-    @property
-    def is_lead(self) -> bool:
-        return self.role == "lead"
 
 
 class ApiKey(db.Model):

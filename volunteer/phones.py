@@ -41,10 +41,6 @@ def normalize_phone(raw: str | None) -> str:
     return "+84" + national
 
 
-def is_mobile(normalized: str) -> bool:
-    return bool(_MOBILE.fullmatch(normalized[3:]))
-
-
 def display_phone(normalized: str) -> str:
     """+84912345678 → 0912 345 678, as people read it aloud."""
     national = "0" + normalized[3:]

@@ -16,14 +16,15 @@ from datetime import datetime, timedelta
 from geopy.distance import geodesic
 from sqlalchemy import case, func, select
 
-from . import lifecycle
 from .extensions import db
-from .models import Category, Ticket, Ward, utcnow
+from .clock import utcnow
+from .models import Category, Ticket, Ward
 from .privacy import rough_coordinate
 
 PER_PAGE = 20
 ORDERS = ("newest", "oldest", "nearest")
-# What the queue shows by default: tickets waiting for someone to claim them.
+# The statuses a volunteer may list; by default only "new" (QueueFilters), the tickets
+# waiting for someone to claim them.
 QUEUE_STATUSES = ("new", "claimed", "in_progress", "escalated")
 MINE_STATUSES = ("claimed", "in_progress", "escalated", "unreachable", "resolved")
 RECENT_RESOLVED_DAYS = 14
@@ -60,9 +61,6 @@ class QueueRow:
     street: str | None
     mine: bool
     distance_km: float | None = None
-
-    def category_label(self, language: str) -> str:
-        return self.category_en if language == "en" else self.category_vi
 
 
 @dataclass(frozen=True)
@@ -226,7 +224,3 @@ def my_tickets(user_id: int, now: datetime | None = None) -> dict[str, HeldGroup
             )
         groups[status] = HeldGroup(rows=rows[:MINE_LIMIT], total=total)
     return groups
-
-
-def status_label(status: str):
-    return lifecycle.STATUS_LABELS.get(status, status)

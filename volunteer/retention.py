@@ -20,7 +20,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, func, or_, select, update
 
 from .extensions import db
-from .models import Ticket, TicketEvent, utcnow
+from .clock import utcnow
+from .models import Ticket, TicketEvent
 from .privacy import rough_coordinate
 
 ERASABLE_STATUSES = ("closed", "cancelled")

@@ -1,7 +1,8 @@
-"""Routing a request to a ward, then to a team (DESIGN.md, "Routing").
+"""Routing a request to a ward, then to a team.
 
 Ward, in this order: the ward the resident picked; the map pin or device location by
 point-in-polygon; the address geocoded, then point-in-polygon; else the triage queue.
+Team: the one covering the ward; where several do, the one with the fewest open tickets.
 Everything here takes plain values; the caller supplies `locate` and `geocode`.
 """
 from __future__ import annotations

@@ -17,7 +17,8 @@ from sqlalchemy.exc import IntegrityError
 from . import tickets
 from .extensions import db
 from .lifecycle import SYSTEM, TransitionError
-from .models import Notification, Ticket, TicketEvent, utcnow
+from .clock import utcnow
+from .models import Notification, Ticket, TicketEvent
 
 RELEASE_AFTER = timedelta(days=7)
 WARN_BEFORE = timedelta(days=1)

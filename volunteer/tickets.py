@@ -14,7 +14,8 @@ from . import lifecycle
 from .geo import geography
 from .extensions import db
 from .lifecycle import Actor, TransitionConflict
-from .models import Team, Ticket, TicketEvent, User, Ward, team_wards, utcnow
+from .clock import utcnow
+from .models import Team, Ticket, TicketEvent, User, Ward, team_wards
 from .privacy import mask_id_numbers, street_of
 from .references import new_reference
 from .routing import choose_team, route_ward

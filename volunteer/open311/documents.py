@@ -39,12 +39,6 @@ def discovery_document(*, url: str, changeset: str, contact: str, key_service: s
     }
 
 
-def active_categories() -> list[Category]:
-    return list(db.session.scalars(
-        select(Category).where(Category.active.is_(True)).order_by(Category.position, Category.id)
-    ))
-
-
 def category_for(service_code: str | None) -> Category:
     """The active category behind a service_code, or a 404 the client can read."""
     code = (service_code or "").strip()

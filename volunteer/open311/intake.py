@@ -12,12 +12,11 @@ from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from .. import lifecycle, tickets
-from ..extensions import db
-from ..models import ApiKey, Ticket, Ward, utcnow
+from .. import catalog, lifecycle, tickets
+from ..clock import utcnow
+from ..models import ApiKey, Ticket, Ward
 from ..phones import InvalidPhone, normalize_phone
 from . import (DESCRIPTION_MAX, NAME_MAX, ADDRESS_MAX, PREFERRED_TIME_MAX, EMAIL_MAX, MEDIA_URL_MAX,
                DUPLICATE_WINDOW, NEEDS, Open311Error)
@@ -120,11 +119,7 @@ def _attributes(form: Mapping, problems: _Problems) -> dict[str, list[str]]:
 
 
 def _ward_from(key: str, problems: _Problems) -> Ward | None:
-    code, _sep, period = key.partition(":")
-    query = select(Ward).where(Ward.code == code)
-    # A bare code means the routing area, as on the web form's poster links.
-    query = query.where(Ward.period == period) if period else query.where(Ward.is_routing_area.is_(True))
-    ward = db.session.scalars(query.limit(1)).first() if code else None
+    ward = catalog.ward_by_key(key)
     if ward is None:
         problems.add(_("Giá trị attribute[ward] “%(value)s” không có trong danh sách phường.",
                        value=key[:40]))

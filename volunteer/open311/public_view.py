@@ -2,14 +2,12 @@
 resident's name, phone, e-mail or house number (volunteer/privacy.py masks the text)."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from .. import lifecycle
+from ..clock import local_isoformat
 from ..extensions import db
-from ..i18n import LOCAL_TZ
 from ..models import Ticket, TicketEvent
 from ..privacy import public_address, public_text, rough_coordinate
 from .intake import service_notice
@@ -51,13 +49,6 @@ def status_notes(ticket: Ticket, event: TicketEvent | None) -> str:
     return label
 
 
-def w3c_datetime(moment: datetime | None) -> str | None:
-    if moment is None:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(LOCAL_TZ).isoformat(timespec="seconds")
-
 
 def public_request(ticket: Ticket, event: TicketEvent | None, locale: str, zipcode: str | None,
                    notes: str | None = None) -> dict:
@@ -70,8 +61,8 @@ def public_request(ticket: Ticket, event: TicketEvent | None, locale: str, zipco
         "description": public_text(ticket.description, ticket) or None,
         "agency_responsible": ticket.team.name if ticket.team is not None else None,
         "service_notice": service_notice(ticket),
-        "requested_datetime": w3c_datetime(ticket.created_at),
-        "updated_datetime": w3c_datetime(ticket.updated_at),
+        "requested_datetime": local_isoformat(ticket.created_at),
+        "updated_datetime": local_isoformat(ticket.updated_at),
         # We promise no service level, so there is no date to expect.
         "expected_datetime": None,
         "address": public_address(ticket),

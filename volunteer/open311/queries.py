@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -11,8 +11,8 @@ from sqlalchemy.orm import selectinload
 
 from .. import lifecycle
 from ..extensions import db
-from ..i18n import LOCAL_TZ
-from ..models import Category, Ticket, utcnow
+from ..clock import as_stored, utcnow
+from ..models import Category, Ticket
 from . import (WINDOW_DAYS, PAGE_SIZE_MAX, IDS_MAX, Open311Error)
 
 
@@ -47,9 +47,7 @@ def parse_datetime(raw: str, name: str) -> datetime:
         raise Open311Error(400, _(
             "%(name)s không đúng định dạng ISO 8601, ví dụ 2026-01-01T00:00:00+07:00.", name=name
         ))
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=LOCAL_TZ)
-    return moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return as_stored(moment)
 
 
 def _positive_int(args, name: str, default: int, largest: int) -> int:

@@ -7,11 +7,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ... import campaigns, figures
+from ... import campaigns, catalog, figures
 from ...access import coordinator_required, field_required
+from ...clock import local_date, utcnow
 from ...extensions import db
-from ...i18n import current_language, to_local
-from ...models import Campaign, Category, Ward, team_wards, utcnow
+from ...i18n import current_language
+from ...models import Campaign, Category, Ward, team_wards
 from . import bp
 from .forms import CampaignForm, TargetForm, VisitForm
 
@@ -27,7 +28,7 @@ def get_campaign_or_404(campaign_id: int) -> Campaign:
 
 def _category_choices():
     language = current_language()
-    return [(c.id, c.label(language)) for c in figures.categories() if c.active]
+    return [(c.id, c.label(language)) for c in catalog.categories()]
 
 
 def _targets_from(form_data, wards) -> tuple[dict[int, int], list[str]]:
@@ -75,7 +76,7 @@ def index():
         status = 400
     summaries = [(c, campaigns.progress(c.id)) for c in campaigns.all_campaigns()]
     return render_template("campaigns/index.html", form=form, wards=wards, summaries=summaries,
-                           today=to_local(utcnow()).date()), status
+                           today=local_date(utcnow())), status
 
 
 @bp.route("/campaigns/<int:campaign_id>", methods=["GET", "POST"])
@@ -114,7 +115,7 @@ def _team_ward_ids() -> list[int]:
 @field_required
 def field():
     ward_ids = _team_ward_ids()
-    today = to_local(utcnow()).date()
+    today = local_date(utcnow())
     running = campaigns.active_campaigns(ward_ids, today)
     if not running:
         return render_template("campaigns/field.html", campaign=None, running=[], form=None)

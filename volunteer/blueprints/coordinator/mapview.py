@@ -10,11 +10,12 @@ from flask import current_app, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from ... import campaigns, maps, figures
+from ... import campaigns, catalog, maps, figures
 from ...extensions import db
 from ...i18n import current_language, format_age, format_datetime
 from ...lifecycle import STATUS_LABELS
-from ...models import OPEN_STATUSES, Campaign, utcnow
+from ...clock import utcnow
+from ...models import OPEN_STATUSES, Campaign
 
 MEASURES = {
     "open": _l("Số yêu cầu đang mở"),
@@ -32,7 +33,7 @@ def filter_choices(form) -> None:
     language = current_language()
     form.measure.choices = [(k, str(v)) for k, v in MEASURES.items()]
     form.category.choices = [("", _("Tất cả"))] + [
-        (str(c.id), c.label(language)) for c in figures.categories()]
+        (str(c.id), c.label(language)) for c in catalog.categories(include_inactive=True)]
     form.status.choices = [("", _("Mọi trạng thái đang mở"))] + [
         (s, str(STATUS_LABELS[s])) for s in OPEN_STATUSES]
     form.campaign.choices = [("", _("Không chọn"))] + [
@@ -143,7 +144,7 @@ def build(form) -> MapPage:
     oldest = form.order.data == "oldest"
     rows, located = figures.open_points(filters, cap, oldest_first=oldest)
     language = current_language()
-    labels = {c.id: c.label(language) for c in figures.categories()}
+    labels = {c.id: c.label(language) for c in catalog.categories(include_inactive=True)}
 
     ages: dict[int, str] = {}
 

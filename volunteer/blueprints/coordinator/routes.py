@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ... import accounts, charts, duplicates, exports, figures, tickets
+from ... import accounts, catalog, charts, duplicates, exports, figures, tickets
 from ...access import coordinator_required
 from ...extensions import db
 from ...i18n import current_language
@@ -85,7 +85,7 @@ def dashboard():
     wards = figures.ward_figures(filters)
     teams = figures.team_figures(filters)
     language = current_language()
-    categories = figures.categories()
+    categories = catalog.categories(include_inactive=True)
     weekly = figures.weekly(filters)
     weeks = sorted({row.week for row in weekly})
     requests = [charts.Series(c.label(language), {r.week: r.requests for r in weekly if r.category_id == c.id})

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
-from ... import api_keys, open311
+from ... import api_keys, catalog, open311
 from ...open311 import documents, formats, intake, public_view, queries
 from ...extensions import db, limiter
 from ...i18n import current_language
@@ -116,7 +116,7 @@ def discovery(fmt):
 @limiter.limit(read_limit)
 @localized_view
 def services(fmt):
-    document = documents.services_document(documents.active_categories(), current_language())
+    document = documents.services_document(catalog.categories(), current_language())
     return respond(fmt, "services", document)
 
 

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import select
 
-from ... import lifecycle, tickets
+from ... import catalog, lifecycle, tickets
 from ...extensions import db, limiter
 from ...i18n import current_language
 from ...lifecycle import RESIDENT, TransitionError
@@ -41,21 +41,9 @@ def ward_choices() -> dict:
     return choices
 
 
-def ward_by_key(key: str | None) -> Ward | None:
-    if not key:
-        return None
-    code, _sep, period = key.partition(":")
-    query = select(Ward).where(Ward.code == code)
-    query = query.where(Ward.period == period) if period else query.where(Ward.is_routing_area.is_(True))
-    return db.session.scalars(query.limit(1)).first()
-
-
 def category_choices() -> list[tuple[str, str]]:
     language = current_language()
-    categories = db.session.scalars(
-        select(Category).where(Category.active.is_(True)).order_by(Category.position)
-    ).all()
-    return [(c.code, c.label(language)) for c in categories]
+    return [(c.code, c.label(language)) for c in catalog.categories()]
 
 
 def remember_tracked(reference: str) -> None:
@@ -79,7 +67,7 @@ def ask():
     form.ward.choices = ward_choices()
     form.category.choices = category_choices()
     if request.method == "GET":
-        picked = ward_by_key(request.args.get("ward"))
+        picked = catalog.ward_by_key(request.args.get("ward"))
         if picked is not None:
             form.ward.data = picked.key
         if request.args.get("via") == "qr":
@@ -87,7 +75,7 @@ def ask():
         form.submission_key.data = uuid.uuid4().hex
     if form.validate_on_submit():
         lat, lon = form.coordinates()
-        picked = ward_by_key(form.ward.data)
+        picked = catalog.ward_by_key(form.ward.data)
         category = db.session.scalar(select(Category).where(Category.code == form.category.data))
         ticket = tickets.create_ticket(
             tickets.Request(
@@ -215,7 +203,7 @@ def resident_action(reference, action):
 
 @bp.route("/poster/<ward_key>")
 def poster(ward_key):
-    ward = ward_by_key(ward_key)
+    ward = catalog.ward_by_key(ward_key)
     if ward is None:
         abort(404)
     url = url_for(".ask", ward=ward.key, via="qr", _external=True)

@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from ... import lifecycle, privacy, queues, tickets
+from ... import catalog, lifecycle, privacy, queues, tickets
 from ...access import field_required
 from ...extensions import db
 from ...i18n import current_language
@@ -65,10 +65,8 @@ def _team_ticket_or_404(reference: str) -> Ticket:
 
 def _category_choices() -> list[SelectChoice]:
     language = current_language()
-    categories = db.session.scalars(
-        select(Category).where(Category.active.is_(True)).order_by(Category.position)
-    ).all()
-    return [SelectChoice("", _("Tất cả"))] + [SelectChoice(c.code, c.label(language)) for c in categories]
+    return [SelectChoice("", _("Tất cả"))] + [SelectChoice(c.code, c.label(language))
+                                              for c in catalog.categories()]
 
 
 def _team_members(team_id: int) -> list[User]:
