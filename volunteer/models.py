@@ -6,6 +6,7 @@ from datetime import date, datetime, timezone
 from flask_login import UserMixin
 from sqlalchemy import (
     Boolean,
+    CheckConstraint,
     Column,
     Date,
     DateTime,
@@ -22,6 +23,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .extensions import db
+from .lifecycle import Status
+from .vocabulary import COORDINATOR_ROLES, Channel, LocationSource, Role, VisitOutcome
 
 
 def utcnow() -> datetime:
@@ -29,30 +32,16 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
-ROLES = ("volunteer", "lead", "coordinator", "admin")
-STATUSES = (
-    "new",
-    "claimed",
-    "in_progress",
-    "resolved",
-    "closed",
-    "escalated",
-    "unreachable",
-    "cancelled",
-)
-OPEN_STATUSES = ("new", "claimed", "in_progress", "escalated")
-CHANNELS = ("web", "qr_point", "phone", "door_to_door", "api")
-LOCATION_SOURCES = ("device", "map_pin", "geocoded", "ward_centre", "api")
-RESOLVE_OUTCOMES = ("helped", "helped_partly", "not_helped", "another_visit")
-VISIT_OUTCOMES = (
-    "helped",
-    "not_home",
-    "declined",
-    "already_done",
-    "needs_follow_up",
-    "moved",
-    "language_barrier",
-)
+# For accounts, staff and `flask users` until they name `vocabulary.Role` themselves.
+ROLES = tuple(role.value for role in Role)
+
+
+def one_of(column: str, values) -> CheckConstraint:
+    """The database refuses a value the enum does not know; named after the column,
+    as migration 0005 names it."""
+    allowed = ", ".join(f"'{value}'" for value in values)
+    return CheckConstraint(f"{column} IN ({allowed})", name=column)
+
 
 team_wards = Table(
     "team_wards",
@@ -137,13 +126,14 @@ class Category(db.Model):
 
 class User(UserMixin, db.Model):
     __tablename__ = "users"
+    __table_args__ = (one_of("role", Role),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
     phone: Mapped[str | None] = mapped_column(String(16), unique=True)
     email: Mapped[str | None] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(16), default="volunteer")
+    role: Mapped[str] = mapped_column(String(16), default=Role.VOLUNTEER)
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Changing it logs out every session signed before the change.
@@ -168,11 +158,11 @@ class User(UserMixin, db.Model):
 
     @property
     def is_coordinator(self) -> bool:
-        return self.role in ("coordinator", "admin")
+        return self.role in COORDINATOR_ROLES
 
     @property
     def is_lead(self) -> bool:
-        return self.role == "lead"
+        return self.role == Role.LEAD
 
 
 class ApiKey(db.Model):
@@ -232,6 +222,9 @@ class Ticket(db.Model):
               "claimed_at", "first_resolved_at"),
         Index("ix_tickets_resolved_figures", "resolved_at", "status", "ward_id", "team_id",
               "category_id"),
+        one_of("status", Status),
+        one_of("channel", Channel),
+        one_of("location_source", LocationSource),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -256,7 +249,7 @@ class Ticket(db.Model):
 
     category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"), index=True)
     description: Mapped[str] = mapped_column(Text, default="")
-    channel: Mapped[str] = mapped_column(String(16), default="web")
+    channel: Mapped[str] = mapped_column(String(16), default=Channel.WEB)
     needs_elderly: Mapped[bool] = mapped_column(Boolean, default=False)
     needs_disability: Mapped[bool] = mapped_column(Boolean, default=False)
     needs_home_visit: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -266,7 +259,7 @@ class Ticket(db.Model):
     api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"))
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"))
 
-    status: Mapped[str] = mapped_column(String(16), default="new")
+    status: Mapped[str] = mapped_column(String(16), default=Status.NEW)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     outcome: Mapped[str | None] = mapped_column(String(32))
     unanswered_attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -300,6 +293,7 @@ class TicketEvent(db.Model):
     """Append-only history: nothing about a ticket changes without one of these."""
 
     __tablename__ = "ticket_events"
+    __table_args__ = (one_of("from_status", Status), one_of("to_status", Status))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(
@@ -320,7 +314,10 @@ class TicketEvent(db.Model):
 
 class Visit(db.Model):
     __tablename__ = "visits"
-    __table_args__ = (Index("ix_visits_campaign_ward", "campaign_id", "ward_id"),)
+    __table_args__ = (
+        Index("ix_visits_campaign_ward", "campaign_id", "ward_id"),
+        one_of("outcome", VisitOutcome),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))

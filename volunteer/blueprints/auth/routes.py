@@ -7,6 +7,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ... import accounts
 from ...navigation import safe_next
 from ...extensions import db, limiter
+from ...vocabulary import COORDINATOR_ROLES, FIELD_ROLES
 from . import bp
 from .forms import LoginForm, LogoutForm, PasswordForm
 
@@ -32,9 +33,9 @@ def _failed(response) -> bool:
 
 def home_for(user) -> str:
     endpoints = current_app.view_functions
-    if user.role in ("volunteer", "lead") and "volunteers.queue" in endpoints:
+    if user.role in FIELD_ROLES and "volunteers.queue" in endpoints:
         return url_for("volunteers.queue")
-    if user.role in ("coordinator", "admin") and "coordinator.map" in endpoints:
+    if user.role in COORDINATOR_ROLES and "coordinator.map" in endpoints:
         return url_for("coordinator.map")
     return url_for("public.ask")
 

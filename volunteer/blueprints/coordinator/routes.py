@@ -13,8 +13,10 @@ from ... import charts, duplicates, exports, staff, figures, tickets
 from ...access import coordinator_required
 from ...extensions import db
 from ...i18n import current_language
-from ...lifecycle import EVENT_LABELS, STATUS_LABELS, Actor, TransitionError, available_actions
-from ...models import ROLES, STATUSES, Team, Ticket, User, Ward
+from ...lifecycle import (EVENT_LABELS, STATUS_LABELS, Action, Actor, Relation, Status,
+                          TransitionError, available_actions)
+from ...models import Team, Ticket, User, Ward
+from ...vocabulary import Role
 from . import bp, mapview
 from .forms import (ActiveForm, ExportForm, FilterForm, HouseholdsForm, MergeForm, MoveForm,
                     NoteForm, ReassignForm, RoleForm, UserForm, WardForm)
@@ -22,10 +24,10 @@ from .forms import (ActiveForm, ExportForm, FilterForm, HouseholdsForm, MergeFor
 
 def role_label(role: str) -> str:
     return {
-        "volunteer": _("Tình nguyện viên"),
-        "lead": _("Tổ trưởng"),
-        "coordinator": _("Điều phối viên"),
-        "admin": _("Quản trị"),
+        Role.VOLUNTEER: _("Tình nguyện viên"),
+        Role.LEAD: _("Tổ trưởng"),
+        Role.COORDINATOR: _("Điều phối viên"),
+        Role.ADMIN: _("Quản trị"),
     }.get(role, role)
 
 
@@ -112,7 +114,7 @@ def dashboard():
 @coordinator_required
 def triage():
     waiting = db.session.scalars(
-        select(Ticket).where(Ticket.ward_id.is_(None), Ticket.status == "new")
+        select(Ticket).where(Ticket.ward_id.is_(None), Ticket.status == Status.NEW)
         .order_by(Ticket.created_at).limit(200)
     ).all()
     form = WardForm()
@@ -137,7 +139,7 @@ def ticket(ticket_id):
     reassign.team.choices = [c for c in _team_choices() if c[0] != ticket.team_id]
     ward_form = WardForm()
     ward_form.ward.choices = _ward_choices()
-    actions = available_actions(ticket.status, {"coordinator"})
+    actions = available_actions(ticket.status, {Relation.COORDINATOR})
     return render_template(
         "coordinator/ticket.html", ticket=ticket, reassign=reassign, merge=MergeForm(),
         ward_form=ward_form, note_form=NoteForm(), actions=actions,
@@ -176,7 +178,7 @@ def reassign(ticket_id):
     if not form.validate_on_submit():
         return _form_error(form)
     return _act(ticket, lambda: tickets.apply_transition(
-        ticket, "reassign", Actor.for_user(current_user), team_id=form.team.data,
+        ticket, Action.REASSIGN, Actor.for_user(current_user), team_id=form.team.data,
         note=form.note.data))
 
 
@@ -200,7 +202,7 @@ def set_ward(ticket_id):
     if not form.validate_on_submit():
         return _form_error(form)
     response = _act(ticket, lambda: tickets.apply_transition(
-        ticket, "set_ward", Actor.for_user(current_user), ward_id=form.ward.data))
+        ticket, Action.SET_WARD, Actor.for_user(current_user), ward_id=form.ward.data))
     if request.form.get("back") == "triage" and getattr(response, "status_code", 0) == 302:
         return redirect(url_for("coordinator.triage"))
     return response
@@ -221,7 +223,7 @@ def step(ticket_id, action):
 @coordinator_required
 def people():
     form = UserForm()
-    form.role.choices = [(r, role_label(r)) for r in ROLES]
+    form.role.choices = [(r, role_label(r)) for r in Role]
     form.team.choices = [(0, _("Không thuộc tổ"))] + _team_choices()
     if form.validate_on_submit():
         try:
@@ -310,7 +312,7 @@ def households(ward_id):
 def export():
     form = ExportForm()
     if (not form.validate_on_submit() or form.kind.data not in ("tickets", "visits")
-            or (form.status.data and form.status.data not in STATUSES)):
+            or (form.status.data and form.status.data not in STATUS_LABELS)):
         abort(400)
     try:
         filters = figures.Filters(

@@ -14,6 +14,7 @@ from ...lifecycle import RESIDENT, TransitionError
 from ...models import Category, Ticket, Ward
 from ...navigation import safe_next
 from ...references import clean_reference
+from ...vocabulary import Channel, LocationSource
 from . import bp
 from .forms import RequestForm, ResidentActionForm, TrackForm
 
@@ -99,8 +100,9 @@ def ask():
                 ward_id=picked.id if picked is not None else None,
                 lat=lat,
                 lon=lon,
-                location_source=(form.location_source.data or "device") if lat is not None else None,
-                channel="qr_point" if form.via.data == "qr" else "web",
+                location_source=(form.location_source.data or LocationSource.DEVICE)
+                if lat is not None else None,
+                channel=Channel.QR_POINT if form.via.data == "qr" else Channel.WEB,
                 needs_elderly=form.needs_elderly.data,
                 needs_disability=form.needs_disability.data,
                 needs_home_visit=form.needs_home_visit.data,
