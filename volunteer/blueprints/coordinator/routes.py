@@ -14,9 +14,10 @@ from ...access import coordinator_required
 from ...extensions import db
 from ...i18n import current_language
 from ...lifecycle import (EVENT_LABELS, STATUS_LABELS, Action, Actor, Relation, Status,
-                          TransitionError, available_actions)
+                          available_actions)
 from ...models import Team, Ticket, User, Ward
 from ...vocabulary import Role
+from .. import carry_out
 from . import bp, mapview
 from .forms import (ActiveForm, ExportForm, FilterForm, HouseholdsForm, MergeForm, MoveForm,
                     NoteForm, ReassignForm, RoleForm, UserForm, WardForm)
@@ -150,14 +151,10 @@ def ticket(ticket_id):
 
 def _act(ticket: Ticket, perform):
     """Run one lifecycle step; commit on success, explain a refusal with its status."""
-    try:
-        perform()
-    except TransitionError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    error = carry_out(perform).error
+    if error is not None:
         return render_template("errors/error.html", status=error.status_code,
                                message=error.message), error.status_code
-    db.session.commit()
     flash(_("Đã cập nhật yêu cầu %(reference)s.", reference=ticket.reference), "success")
     return redirect(url_for("coordinator.ticket", ticket_id=ticket.id))
 

@@ -10,11 +10,12 @@ from sqlalchemy import select
 from ... import lifecycle, tickets
 from ...extensions import db, limiter
 from ...i18n import current_language
-from ...lifecycle import RESIDENT, TransitionError
+from ...lifecycle import RESIDENT
 from ...models import Category, Ticket, Ward
 from ...navigation import safe_next
 from ...references import clean_reference
 from ...vocabulary import Channel, LocationSource
+from .. import carry_out
 from . import bp
 from .forms import RequestForm, ResidentActionForm, TrackForm
 
@@ -204,13 +205,9 @@ def resident_action(reference, action):
     form = ResidentActionForm()
     if not form.validate_on_submit():
         return render_status(ticket, 400)
-    try:
-        tickets.apply_transition(ticket, action, RESIDENT, note=form.note.data)
-    except TransitionError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
+    error = carry_out(tickets.apply_transition, ticket, action, RESIDENT, note=form.note.data).error
+    if error is not None:
         return render_status(db.session.get(Ticket, ticket.id), error.status_code)
-    db.session.commit()
     flash(RESIDENT_ACTIONS[action](), "success")
     return redirect(url_for(".track_ticket", reference=ticket.reference))
 

@@ -11,10 +11,11 @@ from ... import lifecycle, privacy, queues, tickets
 from ...access import field_required
 from ...extensions import db
 from ...i18n import current_language
-from ...lifecycle import Action, Actor, TransitionError
+from ...lifecycle import Action, Actor
 from ...models import Category, Ticket, User
 from ...phones import display_phone
 from ...vocabulary import FIELD_ROLES
+from .. import carry_out
 from . import bp
 from .forms import (
     ORDER_LABELS,
@@ -158,8 +159,8 @@ def render_ticket(ticket: Ticket, status: int = 200, failed_form=None, failed_ac
     forms = {action: ACTION_FORMS[action](formdata=None) for action in actions}
     if failed_action in forms and failed_form is not None:
         forms[failed_action] = failed_form
-    if "assign" in forms:
-        forms["assign"].assignee.choices = _assignee_choices(ticket)
+    if Action.ASSIGN in forms:
+        forms[Action.ASSIGN].assignee.choices = _assignee_choices(ticket)
     return render_template(
         "volunteers/ticket.html",
         ticket=ticket,
@@ -222,21 +223,18 @@ def act(reference, action):
     assignee = None
     if isinstance(form, AssignForm) and form.assignee.data:
         assignee = db.session.get(User, int(form.assignee.data))
-    try:
-        tickets.apply_transition(
-            ticket,
-            action,
-            Actor.for_user(current_user),
-            note=form.note.data,
-            outcome=_value(form, "outcome"),
-            contact_result=_value(form, "contact_result"),
-            assignee=assignee,
-        )
-    except TransitionError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
+    error = carry_out(
+        tickets.apply_transition,
+        ticket,
+        action,
+        Actor.for_user(current_user),
+        note=form.note.data,
+        outcome=_value(form, "outcome"),
+        contact_result=_value(form, "contact_result"),
+        assignee=assignee,
+    ).error
+    if error is not None:
         return render_ticket(db.session.get(Ticket, ticket.id), error.status_code, form, action)
-    db.session.commit()
     flash(DONE_MESSAGES[action](), "success")
     if action == Action.RELEASE:
         return redirect(url_for(".queue"))
