@@ -6,11 +6,12 @@ from datetime import datetime
 import pytest
 
 from volunteer import clock, privacy
+from volunteer.lifecycle import Status
 from volunteer.open311 import formats, public_view, queries
-from volunteer.models import STATUSES, Ticket, Ward
+from volunteer.models import Ticket, Ward
 
 
-@pytest.mark.parametrize("status", STATUSES)
+@pytest.mark.parametrize("status", list(Status))
 def test_every_status_maps_to_open_or_closed(status):
     """Open while someone still has to help; closed once resolved, closed, cancelled or unreachable."""
     expected = "open" if status in ("new", "claimed", "in_progress", "escalated") else "closed"

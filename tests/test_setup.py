@@ -6,15 +6,18 @@ import uuid
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.engine import make_url
 
-from volunteer import create_app
+from volunteer import create_app, tickets
 from volunteer.config import normalize_database_url
 from volunteer.extensions import db
-from volunteer.models import Category, Team, Ward
+from volunteer.lifecycle import Actor
+from volunteer.models import Category, Team, Ticket, TicketEvent, User, Ward
 
 from .conftest import BACKENDS
+from .factories import make_ticket, make_user
 
 
 @pytest.fixture(params=BACKENDS)
@@ -62,6 +65,60 @@ def test_migrations_build_the_schema_the_models_describe(fresh_app):
         with db.engine.connect() as connection:
             context = MigrationContext.configure(connection)
             assert compare_metadata(context, db.metadata) == []
+
+
+def test_migration_0005_keeps_every_row_both_ways(fresh_app):
+    """Adding and dropping the CHECK constraints copies tables on SQLite: no ticket,
+    event or user is lost (nor cascaded away with the old table)."""
+    runner = fresh_app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    assert runner.invoke(args=["seed"]).exit_code == 0
+    with fresh_app.app_context():
+        volunteer = make_user("volunteer")
+        ticket = make_ticket()
+        tickets.apply_transition(ticket, "claim", Actor.for_user(volunteer))
+        db.session.commit()
+        before = row_counts()
+        db.session.remove()
+        db.engine.dispose()
+    for args in (["db", "downgrade", "0004_queue_location_index_id"], ["db", "upgrade"]):
+        result = runner.invoke(args=args)
+        assert result.exit_code == 0, result.output
+        with fresh_app.app_context():
+            assert row_counts() == before
+            db.session.remove()
+            db.engine.dispose()
+
+
+def row_counts() -> dict:
+    return {model.__name__: db.session.scalar(select(func.count()).select_from(model))
+            for model in (User, Ticket, TicketEvent)}
+
+
+@pytest.mark.parametrize("model, column, value", [
+    (Ticket, "status", "lost"),
+    (Ticket, "channel", "pigeon"),
+    (Ticket, "location_source", "guess"),
+    (TicketEvent, "from_status", "lost"),
+    (TicketEvent, "to_status", "lost"),
+    (User, "role", "owner"),
+])
+def test_the_database_refuses_a_value_it_does_not_know(app, model, column, value):
+    """A status, role, channel or location source outside the enums never reaches a row."""
+    with app.app_context():
+        make_user("volunteer")
+        make_ticket()
+        with pytest.raises(IntegrityError):
+            db.session.execute(update(model).values({column: value}))
+        db.session.rollback()
+
+
+def test_the_database_refuses_a_new_user_with_an_unknown_role(app):
+    """Inserting, not only updating, is refused."""
+    with app.app_context():
+        with pytest.raises(IntegrityError):
+            make_user("owner")
+        db.session.rollback()
 
 
 def test_seed_loads_dong_ha_and_a_second_run_changes_nothing(fresh_app):

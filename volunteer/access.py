@@ -4,7 +4,7 @@ from functools import wraps
 from flask import abort
 from flask_login import current_user, login_required
 
-COORDINATOR_ROLES = ("coordinator", "admin")
+from .vocabulary import COORDINATOR_ROLES, FIELD_ROLES
 
 
 def role_required(*roles: str):
@@ -24,4 +24,4 @@ def role_required(*roles: str):
 
 
 coordinator_required = role_required(*COORDINATOR_ROLES)
-field_required = role_required("volunteer", "lead")
+field_required = role_required(*FIELD_ROLES)

@@ -17,14 +17,14 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from . import catalog
 from .domain_errors import DomainError
 from .extensions import db
-from .models import ROLES, AuditLog, Team, User, Ward
+from .models import AuditLog, Team, User, Ward
+from .vocabulary import COORDINATOR_ROLES, FIELD_ROLES, AuditAction, Role
 from .phones import InvalidPhone, normalize_phone
 
 NAME_MAX = 120
 EMAIL_MAX = 254
 PASSWORD_MIN = 8
 PASSWORD_MAX = 128
-FIELD_ROLES = ("volunteer", "lead")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
@@ -39,7 +39,7 @@ def _dummy_hash() -> str:
     return generate_password_hash("not-a-real-password")
 
 
-def audit(actor_id: int | None, action: str, **detail) -> None:
+def audit(actor_id: int | None, action: AuditAction, **detail) -> None:
     db.session.add(AuditLog(user_id=actor_id, action=action,
                             detail=json.dumps(detail, ensure_ascii=False, sort_keys=True)))
 
@@ -136,8 +136,8 @@ def create_user(*, actor_id: int | None, name: str, role: str, password: str,
     name = (name or "").strip()
     if not name or len(name) > NAME_MAX:
         raise AccountError(_l("Vui lòng nhập họ tên (tối đa %(max)d ký tự).", max=NAME_MAX), "name")
-    if role not in ROLES:
-        raise AccountError(_l("Vai trò phải là một trong: %(roles)s.", roles=", ".join(ROLES)), "role")
+    if role not in frozenset(Role):
+        raise AccountError(_l("Vai trò phải là một trong: %(roles)s.", roles=", ".join(Role)), "role")
     if role in FIELD_ROLES and team_id is None:
         raise AccountError(_l("Tình nguyện viên và tổ trưởng cần thuộc một tổ."), "team")
     if role not in FIELD_ROLES and team_id is not None:
@@ -156,7 +156,7 @@ def create_user(*, actor_id: int | None, name: str, role: str, password: str,
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
-    audit(actor_id, "user_added", user_id=user.id, role=role, team_id=user.team_id)
+    audit(actor_id, AuditAction.USER_ADDED, user_id=user.id, role=role, team_id=user.team_id)
     db.session.flush()
     return user
 
@@ -167,7 +167,7 @@ def move_user(actor_id: int | None, user: User, team_id: int) -> None:
     team = _active_team(team_id)
     if team.id == user.team_id:
         return
-    audit(actor_id, "user_moved", user_id=user.id, from_team=user.team_id, to_team=team.id)
+    audit(actor_id, AuditAction.USER_MOVED, user_id=user.id, from_team=user.team_id, to_team=team.id)
     user.team_id = team.id
     db.session.flush()
 
@@ -178,7 +178,7 @@ def set_role(actor_id: int | None, user: User, role: str) -> None:
         raise AccountError(_l("Vai trò không hợp lệ."), "role")
     if user.role == role:
         return
-    audit(actor_id, "role_changed", user_id=user.id, from_role=user.role, to_role=role)
+    audit(actor_id, AuditAction.ROLE_CHANGED, user_id=user.id, from_role=user.role, to_role=role)
     user.role = role
     db.session.flush()
 
@@ -191,7 +191,7 @@ def set_active(actor_id: int | None, user: User, active: bool) -> None:
         return
     user.active = active
     user.session_version = (user.session_version or 0) + 1
-    audit(actor_id, "user_activated" if active else "user_deactivated", user_id=user.id)
+    audit(actor_id, AuditAction.USER_ACTIVATED if active else AuditAction.USER_DEACTIVATED, user_id=user.id)
     db.session.flush()
 
 
@@ -207,7 +207,7 @@ def deactivate(actor_id: int | None, raw_login: str) -> User:
 def set_households(actor_id: int | None, ward: Ward, households: int) -> None:
     if households is None or households < 0 or households > 1_000_000:
         raise AccountError(_l("Số hộ không hợp lệ."), "households")
-    audit(actor_id, "households_changed", ward_id=ward.id, before=ward.households, after=households)
+    audit(actor_id, AuditAction.HOUSEHOLDS_CHANGED, ward_id=ward.id, before=ward.households, after=households)
     ward.households = households
     db.session.flush()
 
@@ -223,5 +223,5 @@ def teams_with_members() -> list[tuple[Team, list[User]]]:
 
 def coordinators() -> list[User]:
     return db.session.scalars(
-        select(User).where(User.role.in_(("coordinator", "admin"))).order_by(User.name)
+        select(User).where(User.role.in_(COORDINATOR_ROLES)).order_by(User.name)
     ).all()

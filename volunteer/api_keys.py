@@ -16,6 +16,7 @@ from sqlalchemy import select
 from .extensions import db
 from .clock import utcnow
 from .models import ApiKey, AuditLog
+from .vocabulary import AuditAction
 
 KEY_MARKER = "o311_"
 PREFIX_LENGTH = 12  # what `flask apikeys list` shows, to tell keys apart
@@ -50,7 +51,7 @@ def issue(organisation: str, *, consent_attested: bool, now: datetime | None = N
     )
     db.session.add(key)
     db.session.flush()
-    db.session.add(AuditLog(action="api_key.issued", created_at=now,
+    db.session.add(AuditLog(action=AuditAction.API_KEY_ISSUED, created_at=now,
                             detail=f"{key.id} {key.key_prefix} {key.organisation}"))
     db.session.flush()
     return key, plain
@@ -84,7 +85,7 @@ def revoke(key: ApiKey, now: datetime | None = None) -> bool:
     if key.revoked_at is not None:
         return False
     key.revoked_at = now or utcnow()
-    db.session.add(AuditLog(action="api_key.revoked", created_at=key.revoked_at,
+    db.session.add(AuditLog(action=AuditAction.API_KEY_REVOKED, created_at=key.revoked_at,
                             detail=f"{key.id} {key.key_prefix} {key.organisation}"))
     db.session.flush()
     return True

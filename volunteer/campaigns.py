@@ -16,30 +16,28 @@ from sqlalchemy import distinct, func, select
 from . import tickets
 from .clock import local_date, local_midnight_utc, utcnow
 from .extensions import db
-from .models import VISIT_OUTCOMES, Campaign, CampaignTarget, Category, Ticket, Visit, Ward
+from .domain_errors import DomainError
+from .models import Campaign, CampaignTarget, Category, Ticket, Visit, Ward
 from .privacy import mask_id_numbers, street_of
+from .vocabulary import Channel, LocationSource, VisitOutcome
 
 VISIT_OUTCOME_LABELS = {
-    "helped": _l("Đã hỗ trợ"),
-    "not_home": _l("Không có nhà"),
-    "declined": _l("Từ chối"),
-    "already_done": _l("Đã tự làm được"),
-    "needs_follow_up": _l("Cần hỗ trợ thêm (tạo yêu cầu)"),
-    "moved": _l("Đã chuyển đi"),
-    "language_barrier": _l("Khó khăn ngôn ngữ"),
+    VisitOutcome.HELPED: _l("Đã hỗ trợ"),
+    VisitOutcome.NOT_HOME: _l("Không có nhà"),
+    VisitOutcome.DECLINED: _l("Từ chối"),
+    VisitOutcome.ALREADY_DONE: _l("Đã tự làm được"),
+    VisitOutcome.NEEDS_FOLLOW_UP: _l("Cần hỗ trợ thêm (tạo yêu cầu)"),
+    VisitOutcome.MOVED: _l("Đã chuyển đi"),
+    VisitOutcome.LANGUAGE_BARRIER: _l("Khó khăn ngôn ngữ"),
 }
-assert set(VISIT_OUTCOME_LABELS) == set(VISIT_OUTCOMES)
 
 # A household is reached when someone there was spoken to; "not home" and "moved" are not.
-REACHED_OUTCOMES = ("helped", "declined", "already_done", "needs_follow_up", "language_barrier")
+REACHED_OUTCOMES = tuple(
+    o for o in VisitOutcome if o not in (VisitOutcome.NOT_HOME, VisitOutcome.MOVED))
 
 
-class CampaignError(ValueError):
-    """A rule of campaigns was broken; the message is for the user."""
-
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
+class CampaignError(DomainError):
+    """A rule of campaigns was broken."""
 
 
 def household_key(label: str) -> str:
@@ -129,7 +127,7 @@ class VisitInput:
 def log_visit(campaign: Campaign, volunteer, visit: VisitInput, now: datetime | None = None) -> Visit:
     """Record a visit; "needs follow-up" also opens a ticket for the ward's team."""
     now = now or utcnow()
-    if visit.outcome not in VISIT_OUTCOMES:
+    if visit.outcome not in VISIT_OUTCOME_LABELS:
         raise CampaignError(_l("Vui lòng chọn kết quả."))
     label = (visit.household_label or "").strip()
     if not label:
@@ -139,7 +137,7 @@ def log_visit(campaign: Campaign, volunteer, visit: VisitInput, now: datetime | 
     if visit.ward_id not in {t.ward_id for t in campaign.targets}:
         raise CampaignError(_l("Phường này không thuộc chiến dịch."))
     ticket = None
-    if visit.outcome == "needs_follow_up":
+    if visit.outcome == VisitOutcome.NEEDS_FOLLOW_UP:
         if not visit.resident_phone:
             raise CampaignError(_l("Cần số điện thoại của người dân để tổ liên hệ lại."))
         category_id = visit.category_id or (campaign.categories[0].id if campaign.categories else None)
@@ -156,8 +154,8 @@ def log_visit(campaign: Campaign, volunteer, visit: VisitInput, now: datetime | 
                 ward_id=visit.ward_id,
                 lat=visit.lat,
                 lon=visit.lon,
-                location_source="device" if visit.lat is not None else None,
-                channel="door_to_door",
+                location_source=LocationSource.DEVICE if visit.lat is not None else None,
+                channel=Channel.DOOR_TO_DOOR,
                 needs_home_visit=True,
                 campaign_id=campaign.id,
                 actor_id=volunteer.id,

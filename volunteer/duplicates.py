@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from . import tickets
 from .extensions import db
-from .lifecycle import OPEN, TransitionIncomplete
+from .lifecycle import OPEN, Action, Status, TransitionIncomplete
 from .models import Ticket
 from .references import clean_reference
 
@@ -44,7 +44,7 @@ def suggest(ticket: Ticket) -> list[tuple[Ticket, str]]:
         for other in db.session.scalars(
             select(Ticket).where(
                 Ticket.id != ticket.id, Ticket.category_id == ticket.category_id,
-                Ticket.created_at >= since, Ticket.status != "cancelled",
+                Ticket.created_at >= since, Ticket.status != Status.CANCELLED,
                 Ticket.lat.between(ticket.lat - dlat, ticket.lat + dlat),
                 Ticket.lon.between(ticket.lon - dlon, ticket.lon + dlon),
             ).order_by(Ticket.created_at.desc()).limit(LIMIT * 5)
@@ -64,7 +64,7 @@ def merge(ticket: Ticket, reference: str, actor):
     target = db.session.scalar(select(Ticket).where(Ticket.reference == cleaned)) if cleaned else None
     if target is None or target.id == ticket.id:
         raise TransitionIncomplete(_l("Không tìm thấy yêu cầu để gộp vào."))
-    if target.status == "cancelled":
+    if target.status == Status.CANCELLED:
         raise TransitionIncomplete(_l("Không thể gộp vào một yêu cầu đã huỷ."))
-    return tickets.apply_transition(ticket, "merge", actor, duplicate_of=target)
+    return tickets.apply_transition(ticket, Action.MERGE, actor, duplicate_of=target)
 

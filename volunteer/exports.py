@@ -21,6 +21,7 @@ from .i18n import format_datetime
 from .models import AuditLog, Campaign, Category, Team, Ticket, User, Visit, Ward
 from .privacy import rough_coordinate
 from .figures import Filters, ticket_conditions
+from .vocabulary import AuditAction
 
 BOM = "\ufeff"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -57,7 +58,7 @@ def record_export(user_id: int | None, kind: str, filters: Filters, personal: bo
     }
     entry = AuditLog(
         user_id=user_id,
-        action="export_personal_data" if personal else "export",
+        action=AuditAction.EXPORT_PERSONAL_DATA if personal else AuditAction.EXPORT,
         detail=json.dumps(detail, ensure_ascii=False, sort_keys=True),
     )
     db.session.add(entry)

@@ -14,7 +14,8 @@ from sqlalchemy import and_, func, literal_column, or_, select, union_all
 
 from .clock import local_date, local_midnight_utc, local_offset, utcnow
 from .extensions import db
-from .models import OPEN_STATUSES, Team, Ticket, Ward, team_wards
+from .lifecycle import HELD, OPEN, OPEN_IN_ORDER, Status
+from .models import Team, Ticket, Ward, team_wards
 
 # How long before a ticket needs a coordinator's eye.
 UNCLAIMED_AFTER = timedelta(hours=48)
@@ -22,7 +23,7 @@ HELD_IDLE_AFTER = timedelta(days=3)
 ATTENTION_LIMIT = 10
 WEEK = timedelta(days=7)
 MEDIAN_WINDOW = timedelta(days=90)
-RESOLVED_STATUSES = ("resolved", "closed")
+RESOLVED_STATUSES = (Status.RESOLVED, Status.CLOSED)
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ class Filters:
 
     @property
     def open_statuses(self) -> tuple[str, ...]:
-        return (self.status,) if self.status in OPEN_STATUSES else OPEN_STATUSES
+        return (self.status,) if self.status in OPEN else OPEN_IN_ORDER
 
 
 def ticket_conditions(filters: Filters) -> list:
@@ -153,11 +154,11 @@ def medians(column, start_column, end_column, filters: Filters, now: datetime | 
 def _fill(figures: dict, counts: dict, resolved: dict, claim: dict, resolve: dict) -> None:
     for key, row in figures.items():
         by_status = counts.get(key, {})
-        row.waiting = by_status.get("new", (0, None))[0]
-        row.held = by_status.get("claimed", (0, None))[0]
-        row.in_progress = by_status.get("in_progress", (0, None))[0]
-        row.escalated = by_status.get("escalated", (0, None))[0]
-        row.oldest_waiting_at = by_status.get("new", (0, None))[1]
+        row.waiting = by_status.get(Status.NEW, (0, None))[0]
+        row.held = by_status.get(Status.CLAIMED, (0, None))[0]
+        row.in_progress = by_status.get(Status.IN_PROGRESS, (0, None))[0]
+        row.escalated = by_status.get(Status.ESCALATED, (0, None))[0]
+        row.oldest_waiting_at = by_status.get(Status.NEW, (0, None))[1]
         row.resolved_week = resolved.get(key, 0)
         if key in claim:
             row.median_claim_hours = round(claim[key] / 3600, 1)
@@ -230,11 +231,11 @@ class AttentionItem:
 def _attention_conditions(now: datetime) -> dict:
     """updated_at moves with every step (a contact attempt too): it is the last activity."""
     return {
-        "unclaimed": and_(Ticket.status == "new", Ticket.updated_at < now - UNCLAIMED_AFTER),
-        "idle": and_(Ticket.status.in_(("claimed", "in_progress")),
+        "unclaimed": and_(Ticket.status == Status.NEW, Ticket.updated_at < now - UNCLAIMED_AFTER),
+        "idle": and_(Ticket.status.in_(HELD),
                      Ticket.updated_at < now - HELD_IDLE_AFTER),
-        "escalated": Ticket.status == "escalated",
-        "reopened": and_(Ticket.status.in_(OPEN_STATUSES), Ticket.reopen_count > 0),
+        "escalated": Ticket.status == Status.ESCALATED,
+        "reopened": and_(Ticket.status.in_(OPEN), Ticket.reopen_count > 0),
     }
 
 

@@ -8,51 +8,135 @@ phone digits), "holder" (its assignee), "member" (volunteer or lead of its team)
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 
+from .domain_errors import DomainError
+from .vocabulary import COORDINATOR_ROLES, FIELD_ROLES, Role
+
+
+class Status(StrEnum):
+    NEW = "new"
+    CLAIMED = "claimed"
+    IN_PROGRESS = "in_progress"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    ESCALATED = "escalated"
+    UNREACHABLE = "unreachable"
+    CANCELLED = "cancelled"
+
+
+# Open: someone still has to act. Held: a volunteer has it in hand.
+OPEN = frozenset({Status.NEW, Status.CLAIMED, Status.IN_PROGRESS, Status.ESCALATED})
+HELD = frozenset({Status.CLAIMED, Status.IN_PROGRESS})
+# In the order of `Status`, for lists and filters.
+OPEN_IN_ORDER = tuple(s for s in Status if s in OPEN)
+
+
+class Action(StrEnum):
+    """What a ticket event records: a transition, or an event that is not a move."""
+
+    CLAIM = "claim"
+    ASSIGN = "assign"
+    START = "start"
+    CONTACT = "contact"
+    RESOLVE = "resolve"
+    RELEASE = "release"
+    ESCALATE = "escalate"
+    RETURN_TO_QUEUE = "return_to_queue"
+    UNREACHABLE = "unreachable"
+    CANCEL = "cancel"
+    MERGE = "merge"
+    REOPEN = "reopen"
+    RETRY = "retry"
+    CONFIRM = "confirm"
+    CLOSE = "close"
+    AUTO_RELEASE = "auto_release"
+    REASSIGN = "reassign"
+    SET_WARD = "set_ward"
+    CREATED = "created"
+    ERASED = "erased"
+    STALE_WARNING = "stale_warning"
+
+
+class ContactResult(StrEnum):
+    ANSWERED = "answered"
+    NO_ANSWER = "no_answer"
+    WRONG_NUMBER = "wrong_number"
+
+
+class ResolveOutcome(StrEnum):
+    HELPED = "helped"
+    HELPED_PARTLY = "helped_partly"
+    NOT_HELPED = "not_helped"
+    ANOTHER_VISIT = "another_visit"
+
+
+class Relation(StrEnum):
+    """How an actor stands to a ticket (see the module's docstring)."""
+
+    RESIDENT = "resident"
+    HOLDER = "holder"
+    MEMBER = "member"
+    LEAD = "lead"
+    COORDINATOR = "coordinator"
+    SYSTEM = "system"
+
+
+class Effect(StrEnum):
+    """What a transition changes on the ticket besides its status and timestamp;
+    `tickets.apply_transition` is the one place that carries them out."""
+
+    TAKE = "take"  # the assignee named, else the actor, holds it
+    LET_GO = "let_go"  # nobody holds it
+    RECORD_OUTCOME = "record_outcome"  # the outcome; the first resolution is kept
+    COUNT_UNANSWERED = "count_unanswered"  # a call nobody answered counts
+    START_OVER = "start_over"  # another round: reopened once more, attempts and outcome cleared
+    MOVE_TO_TEAM = "move_to_team"
+    PLACE_IN_WARD = "place_in_ward"  # the ward, and the team covering it
+    MARK_DUPLICATE = "mark_duplicate"
+
+
 STATUS_LABELS = {
-    "new": _l("Đang chờ tiếp nhận"),
-    "claimed": _l("Đã có tình nguyện viên nhận"),
-    "in_progress": _l("Đang hỗ trợ"),
-    "resolved": _l("Đã giải quyết"),
-    "closed": _l("Đã đóng"),
-    "escalated": _l("Đã chuyển điều phối viên"),
-    "unreachable": _l("Không liên lạc được"),
-    "cancelled": _l("Đã huỷ"),
+    Status.NEW: _l("Đang chờ tiếp nhận"),
+    Status.CLAIMED: _l("Đã có tình nguyện viên nhận"),
+    Status.IN_PROGRESS: _l("Đang hỗ trợ"),
+    Status.RESOLVED: _l("Đã giải quyết"),
+    Status.CLOSED: _l("Đã đóng"),
+    Status.ESCALATED: _l("Đã chuyển điều phối viên"),
+    Status.UNREACHABLE: _l("Không liên lạc được"),
+    Status.CANCELLED: _l("Đã huỷ"),
 }
 
 CONTACT_RESULTS = {
-    "answered": _l("Đã nghe máy"),
-    "no_answer": _l("Không nghe máy"),
-    "wrong_number": _l("Sai số điện thoại"),
+    ContactResult.ANSWERED: _l("Đã nghe máy"),
+    ContactResult.NO_ANSWER: _l("Không nghe máy"),
+    ContactResult.WRONG_NUMBER: _l("Sai số điện thoại"),
 }
 
 RESOLVE_OUTCOME_LABELS = {
-    "helped": _l("Đã hỗ trợ xong"),
-    "helped_partly": _l("Hỗ trợ được một phần"),
-    "not_helped": _l("Không hỗ trợ được"),
-    "another_visit": _l("Cần một lần đến nữa"),
+    ResolveOutcome.HELPED: _l("Đã hỗ trợ xong"),
+    ResolveOutcome.HELPED_PARTLY: _l("Hỗ trợ được một phần"),
+    ResolveOutcome.NOT_HELPED: _l("Không hỗ trợ được"),
+    ResolveOutcome.ANOTHER_VISIT: _l("Cần một lần đến nữa"),
 }
 
 UNANSWERED_BEFORE_UNREACHABLE = 3
-OPEN = frozenset({"new", "claimed", "in_progress", "escalated"})
-HELD = frozenset({"claimed", "in_progress"})
 
 
 @dataclass(frozen=True)
 class Transition:
-    action: str
-    sources: frozenset[str]
-    target: str | None  # None keeps the status (an event without a move)
-    actors: frozenset[str]
+    action: Action
+    sources: frozenset[Status]
+    target: Status | None  # None keeps the status (an event without a move)
+    actors: frozenset[Relation]
     requires: frozenset[str] = frozenset()
     stamp: str | None = None  # the ticket's timestamp column this step sets
     public_label: object = ""
     guard: str | None = None
-    clears_assignee: bool = False
-    sets_assignee: bool = False
+    effects: tuple[Effect, ...] = ()
     # What to say when the ticket is already held by someone (a lost race), rather
     # than the generic "not in this status".
     taken_message: object = None
@@ -69,72 +153,72 @@ def _t(action, sources, target, actors, public_label, **kw) -> Transition:
     )
 
 
+S, R, E = Status, Relation, Effect
 TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in (
-        _t("claim", {"new"}, "claimed", {"member"}, _l("Tình nguyện viên đã nhận hỗ trợ"),
-           stamp="claimed_at", sets_assignee=True,
+        _t(Action.CLAIM, {S.NEW}, S.CLAIMED, {R.MEMBER}, _l("Tình nguyện viên đã nhận hỗ trợ"),
+           stamp="claimed_at", effects=(E.TAKE,),
            taken_message=_l("Rất tiếc, một tình nguyện viên khác vừa nhận yêu cầu này.")),
-        _t("assign", {"new", "claimed", "escalated"}, "claimed", {"lead", "coordinator"},
+        _t(Action.ASSIGN, {S.NEW, S.CLAIMED, S.ESCALATED}, S.CLAIMED, {R.LEAD, R.COORDINATOR},
            _l("Đã phân công tình nguyện viên"), requires={"assignee"}, stamp="claimed_at",
-           sets_assignee=True),
-        _t("start", {"claimed"}, "in_progress", {"holder"}, _l("Tình nguyện viên bắt đầu hỗ trợ"),
-           stamp="started_at"),
-        _t("contact", {"claimed", "in_progress"}, None, {"holder"},
-           _l("Tình nguyện viên đã liên hệ"), requires={"contact_result"}),
-        _t("resolve", {"claimed", "in_progress"}, "resolved", {"holder", "lead", "coordinator"},
-           _l("Đã giải quyết"), requires={"outcome"}, stamp="resolved_at"),
-        _t("release", {"claimed", "in_progress"}, "new", {"holder", "lead", "coordinator"},
-           _l("Yêu cầu được trả lại hàng chờ của tổ"), requires={"note"},
-           clears_assignee=True),
-        _t("escalate", {"new", "claimed", "in_progress"}, "escalated",
-           {"holder", "lead"}, _l("Đã chuyển lên điều phối viên"), requires={"note"},
+           effects=(E.TAKE,)),
+        _t(Action.START, {S.CLAIMED}, S.IN_PROGRESS, {R.HOLDER},
+           _l("Tình nguyện viên bắt đầu hỗ trợ"), stamp="started_at"),
+        _t(Action.CONTACT, HELD, None, {R.HOLDER},
+           _l("Tình nguyện viên đã liên hệ"), requires={"contact_result"},
+           effects=(E.COUNT_UNANSWERED,)),
+        _t(Action.RESOLVE, HELD, S.RESOLVED, {R.HOLDER, R.LEAD, R.COORDINATOR},
+           _l("Đã giải quyết"), requires={"outcome"}, stamp="resolved_at",
+           effects=(E.RECORD_OUTCOME,)),
+        _t(Action.RELEASE, HELD, S.NEW, {R.HOLDER, R.LEAD, R.COORDINATOR},
+           _l("Yêu cầu được trả lại hàng chờ của tổ"), requires={"note"}, effects=(E.LET_GO,)),
+        _t(Action.ESCALATE, {S.NEW} | HELD, S.ESCALATED,
+           {R.HOLDER, R.LEAD}, _l("Đã chuyển lên điều phối viên"), requires={"note"},
            stamp="escalated_at"),
-        _t("return_to_queue", {"escalated"}, "new", {"coordinator"},
-           _l("Điều phối viên trả yêu cầu về hàng chờ của tổ"), clears_assignee=True),
-        _t("unreachable", {"new", "claimed", "in_progress"}, "unreachable",
-           {"holder", "lead", "coordinator"}, _l("Không liên lạc được với người yêu cầu"),
+        _t(Action.RETURN_TO_QUEUE, {S.ESCALATED}, S.NEW, {R.COORDINATOR},
+           _l("Điều phối viên trả yêu cầu về hàng chờ của tổ"), effects=(E.LET_GO,)),
+        _t(Action.UNREACHABLE, {S.NEW} | HELD, S.UNREACHABLE,
+           {R.HOLDER, R.LEAD, R.COORDINATOR}, _l("Không liên lạc được với người yêu cầu"),
            guard="enough_unanswered"),
-        _t("cancel", {"new", "claimed"}, "cancelled", {"resident"},
-           _l("Người yêu cầu đã huỷ"), stamp="cancelled_at", clears_assignee=True),
-        _t("merge", {"new", "claimed", "in_progress", "escalated", "unreachable"}, "cancelled",
-           {"coordinator"}, _l("Đã gộp vào một yêu cầu trùng"), requires={"duplicate_of"},
-           stamp="cancelled_at", clears_assignee=True),
-        _t("reopen", {"resolved"}, "new", {"resident"},
+        _t(Action.CANCEL, {S.NEW, S.CLAIMED}, S.CANCELLED, {R.RESIDENT},
+           _l("Người yêu cầu đã huỷ"), stamp="cancelled_at", effects=(E.LET_GO,)),
+        _t(Action.MERGE, OPEN | {S.UNREACHABLE}, S.CANCELLED,
+           {R.COORDINATOR}, _l("Đã gộp vào một yêu cầu trùng"), requires={"duplicate_of"},
+           stamp="cancelled_at", effects=(E.LET_GO, E.MARK_DUPLICATE)),
+        _t(Action.REOPEN, {S.RESOLVED}, S.NEW, {R.RESIDENT},
            _l("Người yêu cầu báo vẫn chưa giải quyết được; yêu cầu được mở lại"),
-           clears_assignee=True),
-        _t("retry", {"unreachable"}, "new", {"resident", "lead", "coordinator"},
-           _l("Yêu cầu được mở lại để liên hệ lần nữa"), clears_assignee=True),
-        _t("confirm", {"resolved"}, "closed", {"resident"},
+           effects=(E.LET_GO, E.START_OVER)),
+        _t(Action.RETRY, {S.UNREACHABLE}, S.NEW, {R.RESIDENT, R.LEAD, R.COORDINATOR},
+           _l("Yêu cầu được mở lại để liên hệ lần nữa"), effects=(E.LET_GO, E.START_OVER)),
+        _t(Action.CONFIRM, {S.RESOLVED}, S.CLOSED, {R.RESIDENT},
            _l("Người yêu cầu xác nhận đã giải quyết"), stamp="closed_at"),
-        _t("close", {"resolved"}, "closed", {"system", "coordinator"}, _l("Đã đóng"),
+        _t(Action.CLOSE, {S.RESOLVED}, S.CLOSED, {R.SYSTEM, R.COORDINATOR}, _l("Đã đóng"),
            stamp="closed_at"),
-        _t("auto_release", {"claimed", "in_progress"}, "new", {"system"},
-           _l("Trả lại hàng chờ vì lâu không cập nhật"), clears_assignee=True),
-        _t("reassign", OPEN | {"unreachable"}, "new", {"coordinator"},
-           _l("Đã chuyển cho tổ khác"), requires={"team"}, clears_assignee=True),
-        _t("set_ward", {"new"}, "new", {"coordinator"}, _l("Đã xác định phường và chuyển cho tổ"),
-           requires={"ward"}),
+        _t(Action.AUTO_RELEASE, HELD, S.NEW, {R.SYSTEM},
+           _l("Trả lại hàng chờ vì lâu không cập nhật"), effects=(E.LET_GO,)),
+        _t(Action.REASSIGN, OPEN | {S.UNREACHABLE}, S.NEW, {R.COORDINATOR},
+           _l("Đã chuyển cho tổ khác"), requires={"team"}, effects=(E.LET_GO, E.MOVE_TO_TEAM)),
+        _t(Action.SET_WARD, {S.NEW}, S.NEW, {R.COORDINATOR},
+           _l("Đã xác định phường và chuyển cho tổ"), requires={"ward"},
+           effects=(E.PLACE_IN_WARD,)),
     )
 }
+del S, R, E
 
 # Events that are not moves, listed so the timeline can label every row.
 EVENT_LABELS = {
-    "created": _l("Đã tiếp nhận yêu cầu"),
-    "erased": _l("Dữ liệu cá nhân đã được xoá theo thời hạn lưu trữ"),
-    "stale_warning": _l("Nhắc tình nguyện viên cập nhật"),
+    Action.CREATED: _l("Đã tiếp nhận yêu cầu"),
+    Action.ERASED: _l("Dữ liệu cá nhân đã được xoá theo thời hạn lưu trữ"),
+    Action.STALE_WARNING: _l("Nhắc tình nguyện viên cập nhật"),
     **{action: t.public_label for action, t in TRANSITIONS.items()},
 }
 
 
-class TransitionError(Exception):
-    """A refused transition. `status_code` is the HTTP answer a view should give."""
+class TransitionError(DomainError):
+    """A refused transition."""
 
     status_code = 409
-
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
 
 
 class TransitionConflict(TransitionError):
@@ -157,8 +241,6 @@ class Actor:
     user_id: int | None = None
     role: str | None = None
     team_id: int | None = None
-    # Teams a lead also answers for; empty for most.
-    extra: tuple = field(default_factory=tuple)
 
     @classmethod
     def for_user(cls, user) -> "Actor":
@@ -170,19 +252,19 @@ SYSTEM = Actor(kind="system")
 
 
 def relations(actor: Actor, team_id: int | None, assignee_id: int | None) -> set[str]:
-    if actor.kind in ("resident", "system"):
-        return {actor.kind}
+    if actor.kind in (Relation.RESIDENT, Relation.SYSTEM):
+        return {Relation(actor.kind)}
     if actor.kind != "user":
         return set()
     found = set()
-    if actor.role in ("coordinator", "admin"):
-        found.add("coordinator")
-    if team_id is not None and actor.team_id == team_id and actor.role in ("volunteer", "lead"):
-        found.add("member")
-        if actor.role == "lead":
-            found.add("lead")
+    if actor.role in COORDINATOR_ROLES:
+        found.add(Relation.COORDINATOR)
+    if team_id is not None and actor.team_id == team_id and actor.role in FIELD_ROLES:
+        found.add(Relation.MEMBER)
+        if actor.role == Role.LEAD:
+            found.add(Relation.LEAD)
     if assignee_id is not None and actor.user_id == assignee_id:
-        found.add("holder")
+        found.add(Relation.HOLDER)
     return found
 
 
@@ -204,7 +286,7 @@ def available_actions(
 
 def _guard_passes(transition: Transition, rels: set[str], unanswered_attempts: int) -> bool:
     if transition.guard == "enough_unanswered":
-        return "coordinator" in rels or unanswered_attempts >= UNANSWERED_BEFORE_UNREACHABLE
+        return Relation.COORDINATOR in rels or unanswered_attempts >= UNANSWERED_BEFORE_UNREACHABLE
     return True
 
 

@@ -22,6 +22,9 @@ from folium.map import Layer
 from folium.plugins import FastMarkerCluster
 from folium.template import Template
 
+from .lifecycle import Status
+from .vocabulary import VisitOutcome
+
 # Point caps: what a browser on an office PC draws comfortably, and a page that stays
 # well under 1.5 MB. Recently resolved tickets are context, so fewer of them.
 DEFAULT_POINT_CAP = 2000
@@ -29,21 +32,21 @@ RESOLVED_CAP = 500
 DESCRIPTION_EXCERPT = 160
 
 STATUS_COLOURS = {
-    "new": "#d97706",
-    "claimed": "#2563eb",
-    "in_progress": "#7c3aed",
-    "escalated": "#dc2626",
-    "resolved": "#16a34a",
-    "closed": "#16a34a",
+    Status.NEW: "#d97706",
+    Status.CLAIMED: "#2563eb",
+    Status.IN_PROGRESS: "#7c3aed",
+    Status.ESCALATED: "#dc2626",
+    Status.RESOLVED: "#16a34a",
+    Status.CLOSED: "#16a34a",
 }
 OUTCOME_COLOURS = {
-    "helped": "#16a34a",
-    "not_home": "#9ca3af",
-    "declined": "#6b7280",
-    "already_done": "#0ea5e9",
-    "needs_follow_up": "#dc2626",
-    "moved": "#a16207",
-    "language_barrier": "#9333ea",
+    VisitOutcome.HELPED: "#16a34a",
+    VisitOutcome.NOT_HOME: "#9ca3af",
+    VisitOutcome.DECLINED: "#6b7280",
+    VisitOutcome.ALREADY_DONE: "#0ea5e9",
+    VisitOutcome.NEEDS_FOLLOW_UP: "#dc2626",
+    VisitOutcome.MOVED: "#a16207",
+    VisitOutcome.LANGUAGE_BARRIER: "#9333ea",
 }
 # Sequential scales, light to dark; grey for a ward without a value.
 SCALE_WARM = ("#fff5eb", "#fdd0a2", "#fd8d3c", "#e6550d", "#a63603")

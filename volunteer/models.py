@@ -6,6 +6,7 @@ from datetime import date, datetime
 from flask_login import UserMixin
 from sqlalchemy import (
     Boolean,
+    CheckConstraint,
     Column,
     Date,
     DateTime,
@@ -23,31 +24,16 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from .clock import utcnow
 from .extensions import db
+from .lifecycle import Status
+from .vocabulary import Channel, LocationSource, Role, VisitOutcome
 
 
-ROLES = ("volunteer", "lead", "coordinator", "admin")
-STATUSES = (
-    "new",
-    "claimed",
-    "in_progress",
-    "resolved",
-    "closed",
-    "escalated",
-    "unreachable",
-    "cancelled",
-)
-OPEN_STATUSES = ("new", "claimed", "in_progress", "escalated")
-CHANNELS = ("web", "qr_point", "phone", "door_to_door", "api")
-LOCATION_SOURCES = ("device", "map_pin", "geocoded", "ward_centre", "api")
-VISIT_OUTCOMES = (
-    "helped",
-    "not_home",
-    "declined",
-    "already_done",
-    "needs_follow_up",
-    "moved",
-    "language_barrier",
-)
+def one_of(column: str, values) -> CheckConstraint:
+    """The database refuses a value the enum does not know; named after the column,
+    as migration 0005 names it."""
+    allowed = ", ".join(f"'{value}'" for value in values)
+    return CheckConstraint(f"{column} IN ({allowed})", name=column)
+
 
 team_wards = Table(
     "team_wards",
@@ -132,13 +118,14 @@ class Category(db.Model):
 
 class User(UserMixin, db.Model):
     __tablename__ = "users"
+    __table_args__ = (one_of("role", Role),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
     phone: Mapped[str | None] = mapped_column(String(16), unique=True)
     email: Mapped[str | None] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(16), default="volunteer")
+    role: Mapped[str] = mapped_column(String(16), default=Role.VOLUNTEER)
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Changing it logs out every session signed before the change.
@@ -219,6 +206,9 @@ class Ticket(db.Model):
               "claimed_at", "first_resolved_at"),
         Index("ix_tickets_resolved_figures", "resolved_at", "status", "ward_id", "team_id",
               "category_id"),
+        one_of("status", Status),
+        one_of("channel", Channel),
+        one_of("location_source", LocationSource),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -243,7 +233,7 @@ class Ticket(db.Model):
 
     category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"), index=True)
     description: Mapped[str] = mapped_column(Text, default="")
-    channel: Mapped[str] = mapped_column(String(16), default="web")
+    channel: Mapped[str] = mapped_column(String(16), default=Channel.WEB)
     needs_elderly: Mapped[bool] = mapped_column(Boolean, default=False)
     needs_disability: Mapped[bool] = mapped_column(Boolean, default=False)
     needs_home_visit: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -253,7 +243,7 @@ class Ticket(db.Model):
     api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"))
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"))
 
-    status: Mapped[str] = mapped_column(String(16), default="new")
+    status: Mapped[str] = mapped_column(String(16), default=Status.NEW)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     outcome: Mapped[str | None] = mapped_column(String(32))
     unanswered_attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -287,6 +277,7 @@ class TicketEvent(db.Model):
     """Append-only history: nothing about a ticket changes without one of these."""
 
     __tablename__ = "ticket_events"
+    __table_args__ = (one_of("from_status", Status), one_of("to_status", Status))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(
@@ -307,7 +298,10 @@ class TicketEvent(db.Model):
 
 class Visit(db.Model):
     __tablename__ = "visits"
-    __table_args__ = (Index("ix_visits_campaign_ward", "campaign_id", "ward_id"),)
+    __table_args__ = (
+        Index("ix_visits_campaign_ward", "campaign_id", "ward_id"),
+        one_of("outcome", VisitOutcome),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))

@@ -5,17 +5,19 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from .vocabulary import COORDINATOR_ROLES, FIELD_ROLES, Role
+
 # (endpoint, label, roles that see it); blueprints not registered are skipped.
 STAFF_LINKS = (
-    ("volunteers.queue", _l("Hàng chờ"), {"volunteer", "lead"}),
-    ("volunteers.mine", _l("Của tôi"), {"volunteer", "lead"}),
-    ("campaigns.field", _l("Đến từng nhà"), {"volunteer", "lead"}),
-    ("coordinator.map", _l("Bản đồ"), {"coordinator", "admin"}),
-    ("coordinator.dashboard", _l("Tổng quan"), {"coordinator", "admin"}),
-    ("coordinator.triage", _l("Chưa rõ phường"), {"coordinator", "admin"}),
-    ("campaigns.index", _l("Chiến dịch"), {"coordinator", "admin"}),
-    ("coordinator.people", _l("Tổ và tình nguyện viên"), {"coordinator", "admin"}),
-    ("auth.logout", _l("Đăng xuất"), {"volunteer", "lead", "coordinator", "admin"}),
+    ("volunteers.queue", _l("Hàng chờ"), FIELD_ROLES),
+    ("volunteers.mine", _l("Của tôi"), FIELD_ROLES),
+    ("campaigns.field", _l("Đến từng nhà"), FIELD_ROLES),
+    ("coordinator.map", _l("Bản đồ"), COORDINATOR_ROLES),
+    ("coordinator.dashboard", _l("Tổng quan"), COORDINATOR_ROLES),
+    ("coordinator.triage", _l("Chưa rõ phường"), COORDINATOR_ROLES),
+    ("campaigns.index", _l("Chiến dịch"), COORDINATOR_ROLES),
+    ("coordinator.people", _l("Tổ và tình nguyện viên"), COORDINATOR_ROLES),
+    ("auth.logout", _l("Đăng xuất"), frozenset(Role)),
 )
 
 

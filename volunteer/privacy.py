@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from .lifecycle import Relation
+
 if TYPE_CHECKING:
     from .models import Ticket
 
@@ -34,7 +36,7 @@ def rough_coordinate(value: float | None) -> float | None:
 
 def can_see_personal_data(relations: set[str]) -> bool:
     """Holders see their resident; leads and coordinators see all of their scope."""
-    return bool(relations & {"holder", "lead", "coordinator"})
+    return bool(relations & {Relation.HOLDER, Relation.LEAD, Relation.COORDINATOR})
 
 
 _HOUSE_WORDS = {"số", "so", "sn", "nhà", "nha", "kiệt", "kiet", "hẻm", "hem", "ngõ", "ngo",

@@ -17,7 +17,9 @@ from geopy.distance import geodesic
 from sqlalchemy import case, func, select
 
 from .extensions import db
+from . import lifecycle
 from .clock import utcnow
+from .lifecycle import Status
 from .models import Category, Ticket, Ward
 from .privacy import rough_coordinate
 
@@ -25,8 +27,9 @@ PER_PAGE = 20
 ORDERS = ("newest", "oldest", "nearest")
 # The statuses a volunteer may list; by default only "new" (QueueFilters), the tickets
 # waiting for someone to claim them.
-QUEUE_STATUSES = ("new", "claimed", "in_progress", "escalated")
-MINE_STATUSES = ("claimed", "in_progress", "escalated", "unreachable", "resolved")
+QUEUE_STATUSES = lifecycle.OPEN_IN_ORDER
+MINE_STATUSES = (Status.CLAIMED, Status.IN_PROGRESS, Status.ESCALATED, Status.UNREACHABLE,
+                 Status.RESOLVED)
 RECENT_RESOLVED_DAYS = 14
 MINE_LIMIT = 20  # per status: the page stays small whatever a volunteer holds
 
@@ -35,7 +38,7 @@ MINE_LIMIT = 20  # per status: the page stays small whatever a volunteer holds
 class QueueFilters:
     """What the volunteer asked for, already validated."""
 
-    statuses: tuple[str, ...] = ("new",)
+    statuses: tuple[str, ...] = (Status.NEW,)
     category_id: int | None = None
     order: str = "newest"
     lat: float | None = None  # the volunteer's position, for "nearest"
@@ -139,7 +142,7 @@ def approximate_distance(lat: float, lon: float):
 
 def team_queue(team_id: int, filters: QueueFilters, user_id: int | None = None) -> QueuePage:
     """One page of the team's open tickets, as the filters ask."""
-    statuses = [s for s in QUEUE_STATUSES if s in filters.statuses] or ["new"]
+    statuses = [s for s in QUEUE_STATUSES if s in filters.statuses] or [Status.NEW]
     page = max(1, filters.page)
     offset = (page - 1) * PER_PAGE
     # One row more than a page tells whether there is a next page, without a COUNT.
@@ -207,7 +210,7 @@ def my_tickets(user_id: int, now: datetime | None = None) -> dict[str, HeldGroup
             .outerjoin(Ward, Ward.id == Ticket.ward_id)
             .where(Ticket.assignee_id == user_id, Ticket.status == status)
         )
-        if status == "resolved":
+        if status == Status.RESOLVED:
             statement = statement.where(
                 Ticket.resolved_at >= now - timedelta(days=RECENT_RESOLVED_DAYS)
             )

@@ -21,10 +21,11 @@ from sqlalchemy import and_, func, or_, select, update
 
 from .extensions import db
 from .clock import utcnow
+from .lifecycle import Action, Status
 from .models import Ticket, TicketEvent
 from .privacy import rough_coordinate
 
-ERASABLE_STATUSES = ("closed", "cancelled")
+ERASABLE_STATUSES = (Status.CLOSED, Status.CANCELLED)
 BATCH = 500
 _AGE = re.compile(r"^\s*(\d+)\s*([dw]?)\s*$", re.IGNORECASE)
 
@@ -54,8 +55,8 @@ def erasable(cutoff: datetime):
         Ticket.status.in_(ERASABLE_STATUSES),
         Ticket.personal_data_erased_at.is_(None),
         or_(
-            and_(Ticket.status == "closed", Ticket.closed_at < cutoff),
-            and_(Ticket.status == "cancelled", Ticket.cancelled_at < cutoff),
+            and_(Ticket.status == Status.CLOSED, Ticket.closed_at < cutoff),
+            and_(Ticket.status == Status.CANCELLED, Ticket.cancelled_at < cutoff),
         ),
     )
 
@@ -120,7 +121,7 @@ def _erase_one(ticket_id, status, lat, lon, older_than: timedelta, now: datetime
     db.session.add(
         TicketEvent(
             ticket_id=ticket_id,
-            action="erased",
+            action=Action.ERASED,
             actor_kind="system",
             from_status=status,
             to_status=status,

@@ -11,6 +11,8 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from .vocabulary import LocationSource
+
 Locate = Callable[[float, float, Sequence[str] | None], str | None]
 Geocode = Callable[[str], tuple[float, float] | None]
 
@@ -59,7 +61,7 @@ def route_ward(
                               flagged=located is not None and located != picked_area)
         point = _geocode_within(address, geocode, locate, [picked_area])
         if point:
-            return RoutedWard(picked_area, point[0], point[1], "geocoded")
+            return RoutedWard(picked_area, point[0], point[1], LocationSource.GEOCODED)
         return _at_centre(picked_area, centres)
 
     among = list(picked_group) if picked_group else None
@@ -74,7 +76,7 @@ def route_ward(
             # The device said where the resident is, the address where help is needed:
             # keep the device's point but route by the address.
             return RoutedWard(area, lat, lon, location_source)
-        return RoutedWard(area, point[0], point[1], "geocoded")
+        return RoutedWard(area, point[0], point[1], LocationSource.GEOCODED)
     return RoutedWard(None, lat, lon, location_source)
 
 
@@ -91,7 +93,7 @@ def _at_centre(area: str, centres: dict[str, tuple[float, float]]) -> RoutedWard
     centre = centres.get(area)
     if centre is None:
         return RoutedWard(area, None, None, None)
-    return RoutedWard(area, centre[0], centre[1], "ward_centre")
+    return RoutedWard(area, centre[0], centre[1], LocationSource.WARD_CENTRE)
 
 
 def choose_team(candidates: Iterable[tuple[int, int]]) -> int | None:

@@ -16,13 +16,12 @@ from sqlalchemy.exc import IntegrityError
 
 from . import tickets
 from .extensions import db
-from .lifecycle import SYSTEM, TransitionError
 from .clock import utcnow
+from .lifecycle import HELD, SYSTEM, Action, TransitionError
 from .models import Notification, Ticket, TicketEvent
 
 RELEASE_AFTER = timedelta(days=7)
 WARN_BEFORE = timedelta(days=1)
-HELD = ("claimed", "in_progress")
 
 
 @dataclass
@@ -64,13 +63,13 @@ def release_stale(now: datetime | None = None, release_after: timedelta = RELEAS
         if ticket.updated_at >= release_at:
             if holder_id and notify(holder_id, ticket.id, "stale_warning",
                                     f"stale_warning:{ticket.id}:{idle_since}", now):
-                db.session.add(TicketEvent(ticket_id=ticket.id, action="stale_warning",
+                db.session.add(TicketEvent(ticket_id=ticket.id, action=Action.STALE_WARNING,
                                            actor_kind="system", from_status=ticket.status,
                                            to_status=ticket.status, created_at=now))
                 report.warned.append(ticket.reference)
             continue
         try:
-            tickets.apply_transition(ticket, "auto_release", SYSTEM, now=now)
+            tickets.apply_transition(ticket, Action.AUTO_RELEASE, SYSTEM, now=now)
         except TransitionError:
             continue  # someone acted on it meanwhile: it is no longer stale
         if holder_id:

@@ -13,12 +13,13 @@ from sqlalchemy.exc import IntegrityError
 from . import lifecycle
 from .geo import geography
 from .extensions import db
-from .lifecycle import Actor, TransitionConflict
 from .clock import utcnow
+from .lifecycle import Action, Actor, ContactResult, Effect, Status, TransitionConflict
 from .models import Team, Ticket, TicketEvent, User, Ward, team_wards
 from .privacy import mask_id_numbers, street_of
 from .references import new_reference
 from .routing import choose_team, route_ward
+from .vocabulary import FIELD_ROLES, Channel
 
 
 @dataclass
@@ -34,7 +35,7 @@ class Request:
     lat: float | None = None
     lon: float | None = None
     location_source: str | None = None
-    channel: str = "web"
+    channel: str = Channel.WEB
     needs_elderly: bool = False
     needs_disability: bool = False
     needs_home_visit: bool = False
@@ -100,7 +101,7 @@ def create_ticket(request: Request, now: datetime | None = None) -> Ticket:
         api_key_id=request.api_key_id,
         campaign_id=request.campaign_id,
         submission_key=request.submission_key,
-        status="new",
+        status=Status.NEW,
         created_at=now,
         updated_at=now,
     )
@@ -108,10 +109,10 @@ def create_ticket(request: Request, now: datetime | None = None) -> Ticket:
     db.session.add(
         TicketEvent(
             ticket_id=ticket.id,
-            action="created",
+            action=Action.CREATED,
             actor_kind="user" if request.actor_id else ("api" if request.api_key_id else "resident"),
             actor_id=request.actor_id,
-            to_status="new",
+            to_status=Status.NEW,
             detail=request.channel,
             created_at=now,
         )
@@ -201,43 +202,20 @@ def apply_transition(
         action, ticket.status, rels, provided, ticket.unanswered_attempts or 0
     )
     if assignee is not None and (assignee.team_id != ticket.team_id or not assignee.active
-                                 or assignee.role not in ("volunteer", "lead")):
+                                 or assignee.role not in FIELD_ROLES):
         raise lifecycle.TransitionIncomplete(
             lifecycle.missing_message("assignee")
         )
 
-    values: dict = {"updated_at": now}
-    if transition.target is not None:
-        values["status"] = transition.target
-    if transition.stamp:
-        values[transition.stamp] = now
-    if transition.sets_assignee:
-        values["assignee_id"] = assignee.id if assignee is not None else actor.user_id
-    if transition.clears_assignee:
-        values["assignee_id"] = None
-    if action == "resolve":
-        values["outcome"] = outcome
-        values["first_resolved_at"] = func.coalesce(Ticket.first_resolved_at, now)
-    if action == "contact" and contact_result == "no_answer":
-        values["unanswered_attempts"] = Ticket.unanswered_attempts + 1
-    if action in ("reopen", "retry"):
-        values["reopen_count"] = Ticket.reopen_count + 1
-        values["unanswered_attempts"] = 0
-        values["outcome"] = None
-    if action == "reassign":
-        values["team_id"] = team_id
-    if action == "set_ward":
-        values["ward_id"] = ward_id
-        values["team_id"] = team_for_ward(ward_id)
-    if action == "merge":
-        values["duplicate_of_id"] = duplicate_of.id
-
+    values, detail = _changes(transition, actor, now, outcome=outcome,
+                              contact_result=contact_result, assignee=assignee,
+                              team_id=team_id, ward_id=ward_id, duplicate_of=duplicate_of)
     conditions = [Ticket.id == ticket.id, Ticket.status == ticket.status]
     conditions.append(
         Ticket.assignee_id.is_(None) if ticket.assignee_id is None
         else Ticket.assignee_id == ticket.assignee_id
     )
-    if action == "claim":
+    if action == Action.CLAIM:
         conditions.append(Ticket.team_id == actor.team_id)
     result = db.session.execute(
         update(Ticket).where(*conditions).values(**values).execution_options(
@@ -246,12 +224,9 @@ def apply_transition(
     )
     if result.rowcount != 1:
         db.session.refresh(ticket)
-        if action == "claim":
-            raise TransitionConflict(
-                _l("Rất tiếc, một tình nguyện viên khác vừa nhận yêu cầu này.")
-            )
         raise TransitionConflict(
-            _l("Yêu cầu vừa được người khác cập nhật. Vui lòng tải lại trang.")
+            transition.taken_message
+            or _l("Yêu cầu vừa được người khác cập nhật. Vui lòng tải lại trang.")
         )
     event = TicketEvent(
         ticket_id=ticket.id,
@@ -261,7 +236,7 @@ def apply_transition(
         from_status=ticket.status,
         to_status=transition.target or ticket.status,
         note=mask_id_numbers(note.strip()) if note and note.strip() else None,
-        detail=outcome or contact_result or _detail_for(action, assignee, team_id, ward_id, duplicate_of),
+        detail=outcome or contact_result or detail,
         created_at=now,
     )
     db.session.add(event)
@@ -270,13 +245,41 @@ def apply_transition(
     return event
 
 
-def _detail_for(action, assignee, team_id, ward_id, duplicate_of) -> str | None:
-    if action == "assign" and assignee is not None:
-        return f"user:{assignee.id}"
-    if action == "reassign":
-        return f"team:{team_id}"
-    if action == "set_ward":
-        return f"ward:{ward_id}"
-    if action == "merge":
-        return duplicate_of.reference
-    return None
+def _changes(transition: lifecycle.Transition, actor: Actor, now: datetime, *, outcome,
+             contact_result, assignee, team_id, ward_id, duplicate_of) -> tuple[dict, str | None]:
+    """The column values a transition sets, its effects carried out, and the event's
+    detail they leave (which member, team, ward or ticket the step names)."""
+    values: dict = {"updated_at": now}
+    detail = None
+    if transition.target is not None:
+        values["status"] = transition.target
+    if transition.stamp:
+        values[transition.stamp] = now
+    for effect in transition.effects:
+        match effect:
+            case Effect.TAKE:
+                values["assignee_id"] = assignee.id if assignee is not None else actor.user_id
+                detail = f"user:{assignee.id}" if assignee is not None else None
+            case Effect.LET_GO:
+                values["assignee_id"] = None
+            case Effect.RECORD_OUTCOME:
+                values["outcome"] = outcome
+                values["first_resolved_at"] = func.coalesce(Ticket.first_resolved_at, now)
+            case Effect.COUNT_UNANSWERED:
+                if contact_result == ContactResult.NO_ANSWER:
+                    values["unanswered_attempts"] = Ticket.unanswered_attempts + 1
+            case Effect.START_OVER:
+                values["reopen_count"] = Ticket.reopen_count + 1
+                values["unanswered_attempts"] = 0
+                values["outcome"] = None
+            case Effect.MOVE_TO_TEAM:
+                values["team_id"] = team_id
+                detail = f"team:{team_id}"
+            case Effect.PLACE_IN_WARD:
+                values["ward_id"] = ward_id
+                values["team_id"] = team_for_ward(ward_id)
+                detail = f"ward:{ward_id}"
+            case Effect.MARK_DUPLICATE:
+                values["duplicate_of_id"] = duplicate_of.id
+                detail = duplicate_of.reference
+    return values, detail

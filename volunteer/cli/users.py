@@ -4,7 +4,7 @@ from flask.cli import with_appcontext
 
 from .. import accounts
 from ..extensions import db
-from ..models import ROLES
+from ..vocabulary import Role
 
 
 def _fail(error: accounts.AccountError):
@@ -21,7 +21,7 @@ def users_group():
 @click.option("--name", required=True, help="Full name, as the team knows them.")
 @click.option("--phone", help="Phone number they sign in with (any Vietnamese form).")
 @click.option("--email", help="E-mail they may sign in with instead.")
-@click.option("--role", type=click.Choice(ROLES), default="volunteer", show_default=True)
+@click.option("--role", type=click.Choice([role.value for role in Role]), default=Role.VOLUNTEER.value, show_default=True)
 @click.option("--team", "ward_code", help="Ward code (e.g. 19333) whose team they join; "
               "required for volunteers and leads.")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,

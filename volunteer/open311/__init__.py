@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import timedelta
 
+from ..domain_errors import DomainError
+
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 FORMATS = {"xml": "text/xml; charset=utf-8", "json": "application/json; charset=utf-8"}
 DESCRIPTION_MAX = 4000  # the spec's limit
@@ -30,17 +32,17 @@ DUPLICATE_WINDOW = timedelta(hours=24)
 NEEDS = ("elderly", "disability", "home_visit")
 
 
-class Open311Error(Exception):
+class Open311Error(DomainError):
     """A refusal in the spec's error format: an HTTP status and one or more
     descriptions (the body's `code` is the HTTP status, as the spec suggests)."""
 
-    def __init__(self, status: int, *descriptions: str):
+    def __init__(self, status_code: int, *descriptions: str):
         super().__init__("; ".join(str(d) for d in descriptions))
-        self.status = status
+        self.status_code = status_code
         self.descriptions = [str(d) for d in descriptions]
 
     def as_list(self) -> list[dict]:
-        return errors_document(self.status, self.descriptions)
+        return errors_document(self.status_code, self.descriptions)
 
 
 def errors_document(status: int, descriptions: Iterable[str]) -> list[dict]:

@@ -18,6 +18,7 @@ from .. import catalog, lifecycle, tickets
 from ..clock import utcnow
 from ..models import ApiKey, Ticket, Ward
 from ..phones import InvalidPhone, normalize_phone
+from ..vocabulary import Channel, LocationSource
 from . import (DESCRIPTION_MAX, NAME_MAX, ADDRESS_MAX, PREFERRED_TIME_MAX, EMAIL_MAX, MEDIA_URL_MAX,
                DUPLICATE_WINDOW, NEEDS, Open311Error)
 from .documents import category_for
@@ -203,8 +204,8 @@ def parse_submission(form, api_key: ApiKey) -> Submission:
         ward_id=ward.id if ward is not None else None,
         lat=lat,
         lon=lon,
-        location_source="api" if lat is not None else None,
-        channel="api",
+        location_source=LocationSource.API if lat is not None else None,
+        channel=Channel.API,
         needs_elderly="elderly" in needs,
         needs_disability="disability" in needs,
         needs_home_visit="home_visit" in needs,

@@ -43,7 +43,7 @@ def status_notes(ticket: Ticket, event: TicketEvent | None) -> str:
     if event is None:
         return str(lifecycle.STATUS_LABELS.get(ticket.status, ""))
     label = str(lifecycle.EVENT_LABELS.get(event.action, lifecycle.STATUS_LABELS.get(ticket.status, "")))
-    outcome = lifecycle.RESOLVE_OUTCOME_LABELS.get(event.detail) if event.action == "resolve" else None
+    outcome = lifecycle.RESOLVE_OUTCOME_LABELS.get(event.detail) if event.action == lifecycle.Action.RESOLVE else None
     if outcome is not None:
         return _("%(event)s: %(outcome)s", event=label, outcome=str(outcome))
     return label

@@ -6,7 +6,9 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ... import accounts
 from ...navigation import safe_next
-from ...extensions import db, limiter
+from ...extensions import limiter
+from ...vocabulary import COORDINATOR_ROLES, FIELD_ROLES
+from .. import carry_out
 from . import bp
 from .forms import LoginForm, LogoutForm, PasswordForm
 
@@ -32,9 +34,9 @@ def _failed(response) -> bool:
 
 def home_for(user) -> str:
     endpoints = current_app.view_functions
-    if user.role in ("volunteer", "lead") and "volunteers.queue" in endpoints:
+    if user.role in FIELD_ROLES and "volunteers.queue" in endpoints:
         return url_for("volunteers.queue")
-    if user.role in ("coordinator", "admin") and "coordinator.map" in endpoints:
+    if user.role in COORDINATOR_ROLES and "coordinator.map" in endpoints:
         return url_for("coordinator.map")
     return url_for("public.ask")
 
@@ -77,13 +79,10 @@ def logout():
 def password():
     form = PasswordForm()
     if form.validate_on_submit():
-        try:
-            accounts.change_password(current_user._get_current_object(), form.current.data, form.new.data)
-        except accounts.AccountError as error:
-            db.session.rollback()
-            getattr(form, error.field or "new").errors = [str(error.message)]
-            return render_template("auth/password.html", form=form), 400
-        db.session.commit()
+        refused = carry_out(accounts.change_password, current_user._get_current_object(),
+                            form.current.data, form.new.data, form=form).error
+        if refused is not None:
+            return render_template("auth/password.html", form=form), refused.status_code
         # The new version ends every other session; this one signs in again with it.
         remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
         login_user(current_user._get_current_object(), remember=remembered)

@@ -13,6 +13,7 @@ from ...clock import local_date, utcnow
 from ...extensions import db
 from ...i18n import current_language
 from ...models import Campaign, Category, Ward, team_wards
+from .. import carry_out
 from . import bp
 from .forms import CampaignForm, TargetForm, VisitForm
 
@@ -59,17 +60,13 @@ def index():
                 flash(error, "error")
             status = 400
         else:
-            try:
-                campaign = campaigns.create_campaign(
-                    name=form.name.data, starts_on=form.starts_on.data, ends_on=form.ends_on.data,
-                    category_ids=form.categories.data, targets=targets,
-                    created_by_id=current_user.id)
-            except campaigns.CampaignError as error:
-                db.session.rollback()
-                flash(error.message, "error")
-                status = 400
+            campaign, error = carry_out(
+                campaigns.create_campaign,
+                name=form.name.data, starts_on=form.starts_on.data, ends_on=form.ends_on.data,
+                category_ids=form.categories.data, targets=targets, created_by_id=current_user.id)
+            if error is not None:
+                status = error.status_code
             else:
-                db.session.commit()
                 flash(_("Đã tạo chiến dịch %(name)s.", name=campaign.name), "success")
                 return redirect(url_for("campaigns.show", campaign_id=campaign.id))
     elif form.is_submitted():
@@ -87,21 +84,21 @@ def show(campaign_id):
     if form.validate_on_submit():
         wards = [t.ward for t in campaign.targets]
         targets, errors = _targets_from(request.form, wards)
-        try:
-            if errors:
-                raise campaigns.CampaignError(errors[0])
-            for ward_id, households in targets.items():
-                campaigns.set_target(campaign, ward_id, households)
-        except campaigns.CampaignError as error:
-            db.session.rollback()
-            flash(error.message, "error")
+        error = carry_out(_set_targets, campaign, targets, errors).error
+        if error is not None:
             return render_template("campaigns/show.html", campaign=campaign, form=form,
-                                   progress=campaigns.progress(campaign.id)), 400
-        db.session.commit()
+                                   progress=campaigns.progress(campaign.id)), error.status_code
         flash(_("Đã lưu số hộ mục tiêu."), "success")
         return redirect(url_for("campaigns.show", campaign_id=campaign.id))
     return render_template("campaigns/show.html", campaign=campaign, form=form,
                            progress=campaigns.progress(campaign.id))
+
+
+def _set_targets(campaign: Campaign, targets: dict[int, int], errors: list[str]) -> None:
+    if errors:
+        raise campaigns.CampaignError(errors[0])
+    for ward_id, households in targets.items():
+        campaigns.set_target(campaign, ward_id, households)
 
 
 def _team_ward_ids() -> list[int]:
@@ -138,19 +135,14 @@ def field():
         lat, lon = form.coordinates()
         helped = db.session.scalars(select(Category).where(
             Category.id.in_(form.helped_with.data or []))).all()
-        try:
-            visit = campaigns.log_visit(campaign, current_user, campaigns.VisitInput(
-                ward_id=form.ward.data, household_label=form.household.data,
-                outcome=form.outcome.data, street=(form.street.data or "").strip() or None,
-                helped_with=", ".join(c.name_vi for c in helped), note=form.note.data or None,
-                lat=lat, lon=lon, resident_name=(form.resident_name.data or "").strip() or None,
-                resident_phone=getattr(form, "normalized_phone", None),
-                category_id=helped[0].id if helped else None))
-        except campaigns.CampaignError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
+        visit, error = carry_out(campaigns.log_visit, campaign, current_user, campaigns.VisitInput(
+            ward_id=form.ward.data, household_label=form.household.data,
+            outcome=form.outcome.data, street=(form.street.data or "").strip() or None,
+            helped_with=", ".join(c.name_vi for c in helped), note=form.note.data or None,
+            lat=lat, lon=lon, resident_name=(form.resident_name.data or "").strip() or None,
+            resident_phone=getattr(form, "normalized_phone", None),
+            category_id=helped[0].id if helped else None))
+        if error is None:
             if visit.ticket is not None:
                 flash(_("Đã ghi lượt đến và tạo yêu cầu %(reference)s cho tổ.",
                         reference=visit.ticket.reference), "success")

@@ -13,9 +13,9 @@ from flask_babel import lazy_gettext as _l
 from ... import campaigns, catalog, maps, figures
 from ...extensions import db
 from ...i18n import current_language, format_age, format_datetime
-from ...lifecycle import STATUS_LABELS
 from ...clock import utcnow
-from ...models import OPEN_STATUSES, Campaign
+from ...lifecycle import OPEN_IN_ORDER, STATUS_LABELS
+from ...models import Campaign
 
 MEASURES = {
     "open": _l("Số yêu cầu đang mở"),
@@ -35,7 +35,7 @@ def filter_choices(form) -> None:
     form.category.choices = [("", _("Tất cả"))] + [
         (str(c.id), c.label(language)) for c in catalog.categories(include_inactive=True)]
     form.status.choices = [("", _("Mọi trạng thái đang mở"))] + [
-        (s, str(STATUS_LABELS[s])) for s in OPEN_STATUSES]
+        (s, str(STATUS_LABELS[s])) for s in OPEN_IN_ORDER]
     form.campaign.choices = [("", _("Không chọn"))] + [
         (str(c.id), c.name) for c in campaigns.all_campaigns()]
     form.order.choices = [(k, str(v)) for k, v in ORDERS.items()]

@@ -13,8 +13,11 @@ from ... import accounts, catalog, charts, duplicates, exports, figures, tickets
 from ...access import coordinator_required
 from ...extensions import db
 from ...i18n import current_language
-from ...lifecycle import EVENT_LABELS, STATUS_LABELS, Actor, TransitionError, available_actions
-from ...models import ROLES, STATUSES, Team, Ticket, User, Ward
+from ...lifecycle import (EVENT_LABELS, STATUS_LABELS, Action, Actor, Relation, Status,
+                          available_actions)
+from ...models import Team, Ticket, User, Ward
+from ...vocabulary import FIELD_ROLES, Role
+from .. import carry_out
 from . import bp, mapview
 from .forms import (ActiveForm, ExportForm, FilterForm, HouseholdsForm, MergeForm, MoveForm,
                     NoteForm, ReassignForm, RoleForm, UserForm, WardForm)
@@ -22,10 +25,10 @@ from .forms import (ActiveForm, ExportForm, FilterForm, HouseholdsForm, MergeFor
 
 def role_label(role: str) -> str:
     return {
-        "volunteer": _("Tình nguyện viên"),
-        "lead": _("Tổ trưởng"),
-        "coordinator": _("Điều phối viên"),
-        "admin": _("Quản trị"),
+        Role.VOLUNTEER: _("Tình nguyện viên"),
+        Role.LEAD: _("Tổ trưởng"),
+        Role.COORDINATOR: _("Điều phối viên"),
+        Role.ADMIN: _("Quản trị"),
     }.get(role, role)
 
 
@@ -112,7 +115,7 @@ def dashboard():
 @coordinator_required
 def triage():
     waiting = db.session.scalars(
-        select(Ticket).where(Ticket.ward_id.is_(None), Ticket.status == "new")
+        select(Ticket).where(Ticket.ward_id.is_(None), Ticket.status == Status.NEW)
         .order_by(Ticket.created_at).limit(200)
     ).all()
     form = WardForm()
@@ -137,7 +140,7 @@ def ticket(ticket_id):
     reassign.team.choices = [c for c in _team_choices() if c[0] != ticket.team_id]
     ward_form = WardForm()
     ward_form.ward.choices = _ward_choices()
-    actions = available_actions(ticket.status, {"coordinator"})
+    actions = available_actions(ticket.status, {Relation.COORDINATOR})
     return render_template(
         "coordinator/ticket.html", ticket=ticket, reassign=reassign, merge=MergeForm(),
         ward_form=ward_form, note_form=NoteForm(), actions=actions,
@@ -148,14 +151,10 @@ def ticket(ticket_id):
 
 def _act(ticket: Ticket, perform):
     """Run one lifecycle step; commit on success, explain a refusal with its status."""
-    try:
-        perform()
-    except TransitionError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    error = carry_out(perform).error
+    if error is not None:
         return render_template("errors/error.html", status=error.status_code,
                                message=error.message), error.status_code
-    db.session.commit()
     flash(_("Đã cập nhật yêu cầu %(reference)s.", reference=ticket.reference), "success")
     return redirect(url_for("coordinator.ticket", ticket_id=ticket.id))
 
@@ -176,7 +175,7 @@ def reassign(ticket_id):
     if not form.validate_on_submit():
         return _form_error(form)
     return _act(ticket, lambda: tickets.apply_transition(
-        ticket, "reassign", Actor.for_user(current_user), team_id=form.team.data,
+        ticket, Action.REASSIGN, Actor.for_user(current_user), team_id=form.team.data,
         note=form.note.data))
 
 
@@ -200,7 +199,7 @@ def set_ward(ticket_id):
     if not form.validate_on_submit():
         return _form_error(form)
     response = _act(ticket, lambda: tickets.apply_transition(
-        ticket, "set_ward", Actor.for_user(current_user), ward_id=form.ward.data))
+        ticket, Action.SET_WARD, Actor.for_user(current_user), ward_id=form.ward.data))
     if request.form.get("back") == "triage" and getattr(response, "status_code", 0) == 302:
         return redirect(url_for("coordinator.triage"))
     return response
@@ -221,23 +220,15 @@ def step(ticket_id, action):
 @coordinator_required
 def people():
     form = UserForm()
-    form.role.choices = [(r, role_label(r)) for r in ROLES]
+    form.role.choices = [(r, role_label(r)) for r in Role]
     form.team.choices = [(0, _("Không thuộc tổ"))] + _team_choices()
     if form.validate_on_submit():
-        try:
-            user = accounts.create_user(
-                actor_id=current_user.id, name=form.name.data, phone=form.phone.data,
-                email=form.email.data, role=form.role.data, team_id=form.team.data or None,
-                password=form.password.data)
-        except accounts.AccountError as error:
-            db.session.rollback()
-            if error.field in form:
-                form[error.field].errors.append(str(error.message))
-            else:
-                flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(_("Đã thêm %(name)s.", name=user.name), "success")
+        added = carry_out(
+            accounts.create_user, form=form, actor_id=current_user.id, name=form.name.data,
+            phone=form.phone.data, email=form.email.data, role=form.role.data,
+            team_id=form.team.data or None, password=form.password.data)
+        if added.error is None:
+            flash(_("Đã thêm %(name)s.", name=added.value.name), "success")
             return redirect(url_for("coordinator.people"))
     elif form.is_submitted():
         flash(_("Vui lòng kiểm tra lại các mục được đánh dấu bên dưới."), "error")
@@ -253,13 +244,10 @@ def people():
 
 
 def _staff_change(change):
-    try:
-        change()
-    except accounts.AccountError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return render_template("errors/error.html", status=400, message=error.message), 400
-    db.session.commit()
+    refused = carry_out(change).error
+    if refused is not None:
+        return render_template("errors/error.html", status=refused.status_code,
+                               message=refused.message), refused.status_code
     flash(_("Đã lưu thay đổi."), "success")
     return redirect(url_for("coordinator.people"))
 
@@ -280,7 +268,7 @@ def move_user(user_id):
 def set_role(user_id):
     user = get_user_or_404(user_id)
     form = RoleForm()
-    form.role.choices = [(r, role_label(r)) for r in accounts.FIELD_ROLES]
+    form.role.choices = [(r, role_label(r)) for r in FIELD_ROLES]
     if not form.validate_on_submit():
         return _form_error(form)
     return _staff_change(lambda: accounts.set_role(current_user.id, user, form.role.data))
@@ -313,7 +301,7 @@ def households(ward_id):
 def export():
     form = ExportForm()
     if (not form.validate_on_submit() or form.kind.data not in ("tickets", "visits")
-            or (form.status.data and form.status.data not in STATUSES)):
+            or (form.status.data and form.status.data not in STATUS_LABELS)):
         abort(400)
     try:
         filters = figures.Filters(

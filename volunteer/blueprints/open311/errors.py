@@ -35,7 +35,7 @@ def _message(error: HTTPException) -> str:
 @bp.errorhandler(open311.Open311Error)
 def refused(error):
     db.session.rollback()
-    return error_response(error.status, error.descriptions)
+    return error_response(error.status_code, error.descriptions)
 
 
 @bp.errorhandler(HTTPException)

@@ -10,10 +10,12 @@ from sqlalchemy import select
 from ... import catalog, lifecycle, tickets
 from ...extensions import db, limiter
 from ...i18n import current_language
-from ...lifecycle import RESIDENT, TransitionError
+from ...lifecycle import RESIDENT
 from ...models import Category, Ticket, Ward
 from ...navigation import safe_next
 from ...references import clean_reference
+from ...vocabulary import Channel, LocationSource
+from .. import carry_out
 from . import bp
 from .forms import RequestForm, ResidentActionForm, TrackForm
 
@@ -87,8 +89,9 @@ def ask():
                 ward_id=picked.id if picked is not None else None,
                 lat=lat,
                 lon=lon,
-                location_source=(form.location_source.data or "device") if lat is not None else None,
-                channel="qr_point" if form.via.data == "qr" else "web",
+                location_source=(form.location_source.data or LocationSource.DEVICE)
+                if lat is not None else None,
+                channel=Channel.QR_POINT if form.via.data == "qr" else Channel.WEB,
                 needs_elderly=form.needs_elderly.data,
                 needs_disability=form.needs_disability.data,
                 needs_home_visit=form.needs_home_visit.data,
@@ -190,13 +193,9 @@ def resident_action(reference, action):
     form = ResidentActionForm()
     if not form.validate_on_submit():
         return render_status(ticket, 400)
-    try:
-        tickets.apply_transition(ticket, action, RESIDENT, note=form.note.data)
-    except TransitionError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
+    error = carry_out(tickets.apply_transition, ticket, action, RESIDENT, note=form.note.data).error
+    if error is not None:
         return render_status(db.session.get(Ticket, ticket.id), error.status_code)
-    db.session.commit()
     flash(RESIDENT_ACTIONS[action](), "success")
     return redirect(url_for(".track_ticket", reference=ticket.reference))
 

@@ -11,9 +11,11 @@ from ... import catalog, lifecycle, privacy, queues, tickets
 from ...access import field_required
 from ...extensions import db
 from ...i18n import current_language
-from ...lifecycle import Actor, TransitionError
+from ...lifecycle import Action, Actor
 from ...models import Category, Ticket, User
 from ...phones import display_phone
+from ...vocabulary import FIELD_ROLES
+from .. import carry_out
 from . import bp
 from .forms import (
     ORDER_LABELS,
@@ -27,25 +29,25 @@ from .forms import (
 
 # The actions a volunteer or lead can take from the phone, each with its form.
 ACTION_FORMS = {
-    "claim": NoteForm,
-    "assign": AssignForm,
-    "start": NoteForm,
-    "contact": ContactForm,
-    "resolve": ResolveForm,
-    "release": ReasonForm,
-    "escalate": ReasonForm,
-    "unreachable": NoteForm,
+    Action.CLAIM: NoteForm,
+    Action.ASSIGN: AssignForm,
+    Action.START: NoteForm,
+    Action.CONTACT: ContactForm,
+    Action.RESOLVE: ResolveForm,
+    Action.RELEASE: ReasonForm,
+    Action.ESCALATE: ReasonForm,
+    Action.UNREACHABLE: NoteForm,
 }
 
 DONE_MESSAGES = {
-    "claim": lambda: _("Bạn đã nhận yêu cầu này. Thông tin liên hệ hiện ở bên dưới."),
-    "assign": lambda: _("Đã giao yêu cầu."),
-    "start": lambda: _("Đã ghi nhận: bạn bắt đầu hỗ trợ."),
-    "contact": lambda: _("Đã ghi lại lần liên hệ."),
-    "resolve": lambda: _("Đã đóng yêu cầu với kết quả đã chọn. Cảm ơn bạn!"),
-    "release": lambda: _("Đã trả yêu cầu về hàng chờ của tổ."),
-    "escalate": lambda: _("Đã chuyển yêu cầu lên điều phối viên."),
-    "unreachable": lambda: _("Đã đánh dấu không liên lạc được."),
+    Action.CLAIM: lambda: _("Bạn đã nhận yêu cầu này. Thông tin liên hệ hiện ở bên dưới."),
+    Action.ASSIGN: lambda: _("Đã giao yêu cầu."),
+    Action.START: lambda: _("Đã ghi nhận: bạn bắt đầu hỗ trợ."),
+    Action.CONTACT: lambda: _("Đã ghi lại lần liên hệ."),
+    Action.RESOLVE: lambda: _("Đã đóng yêu cầu với kết quả đã chọn. Cảm ơn bạn!"),
+    Action.RELEASE: lambda: _("Đã trả yêu cầu về hàng chờ của tổ."),
+    Action.ESCALATE: lambda: _("Đã chuyển yêu cầu lên điều phối viên."),
+    Action.UNREACHABLE: lambda: _("Đã đánh dấu không liên lạc được."),
 }
 
 
@@ -72,7 +74,7 @@ def _category_choices() -> list[SelectChoice]:
 def _team_members(team_id: int) -> list[User]:
     return db.session.scalars(
         select(User)
-        .where(User.team_id == team_id, User.active.is_(True), User.role.in_(("volunteer", "lead")))
+        .where(User.team_id == team_id, User.active.is_(True), User.role.in_(FIELD_ROLES))
         .order_by(User.name)
     ).all()
 
@@ -155,8 +157,8 @@ def render_ticket(ticket: Ticket, status: int = 200, failed_form=None, failed_ac
     forms = {action: ACTION_FORMS[action](formdata=None) for action in actions}
     if failed_action in forms and failed_form is not None:
         forms[failed_action] = failed_form
-    if "assign" in forms:
-        forms["assign"].assignee.choices = _assignee_choices(ticket)
+    if Action.ASSIGN in forms:
+        forms[Action.ASSIGN].assignee.choices = _assignee_choices(ticket)
     return render_template(
         "volunteers/ticket.html",
         ticket=ticket,
@@ -219,23 +221,20 @@ def act(reference, action):
     assignee = None
     if isinstance(form, AssignForm) and form.assignee.data:
         assignee = db.session.get(User, int(form.assignee.data))
-    try:
-        tickets.apply_transition(
-            ticket,
-            action,
-            Actor.for_user(current_user),
-            note=form.note.data,
-            outcome=_value(form, "outcome"),
-            contact_result=_value(form, "contact_result"),
-            assignee=assignee,
-        )
-    except TransitionError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
+    error = carry_out(
+        tickets.apply_transition,
+        ticket,
+        action,
+        Actor.for_user(current_user),
+        note=form.note.data,
+        outcome=_value(form, "outcome"),
+        contact_result=_value(form, "contact_result"),
+        assignee=assignee,
+    ).error
+    if error is not None:
         return render_ticket(db.session.get(Ticket, ticket.id), error.status_code, form, action)
-    db.session.commit()
     flash(DONE_MESSAGES[action](), "success")
-    if action == "release":
+    if action == Action.RELEASE:
         return redirect(url_for(".queue"))
     return redirect(url_for(".ticket", reference=ticket.reference))
 

@@ -1,0 +1,68 @@
+"""The words stored in the database outside the ticket lifecycle (that vocabulary is in
+lifecycle.py): each defined once, as a `StrEnum`, so a member compares and stores as
+its plain string. A leaf module: it imports nothing from the package, so models,
+domain modules and forms can all use it.
+
+A new member also needs a migration: the database refuses values it does not know."""
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    VOLUNTEER = "volunteer"
+    LEAD = "lead"
+    COORDINATOR = "coordinator"
+    ADMIN = "admin"
+
+
+# Who works tickets in the field, inside a team; who sees the whole city.
+FIELD_ROLES = (Role.VOLUNTEER, Role.LEAD)
+COORDINATOR_ROLES = (Role.COORDINATOR, Role.ADMIN)
+
+
+class Channel(StrEnum):
+    """How a request reached us."""
+
+    WEB = "web"
+    QR_POINT = "qr_point"
+    PHONE = "phone"
+    DOOR_TO_DOOR = "door_to_door"
+    API = "api"
+
+
+class LocationSource(StrEnum):
+    """Where a ticket's coordinates came from."""
+
+    DEVICE = "device"
+    MAP_PIN = "map_pin"
+    GEOCODED = "geocoded"
+    WARD_CENTRE = "ward_centre"
+    API = "api"
+
+
+class VisitOutcome(StrEnum):
+    """What a door-to-door visit found."""
+
+    HELPED = "helped"
+    NOT_HOME = "not_home"
+    DECLINED = "declined"
+    ALREADY_DONE = "already_done"
+    NEEDS_FOLLOW_UP = "needs_follow_up"
+    MOVED = "moved"
+    LANGUAGE_BARRIER = "language_barrier"
+
+
+class AuditAction(StrEnum):
+    """What an audit-log row records."""
+
+    USER_ADDED = "user_added"
+    USER_MOVED = "user_moved"
+    ROLE_CHANGED = "role_changed"
+    USER_ACTIVATED = "user_activated"
+    USER_DEACTIVATED = "user_deactivated"
+    HOUSEHOLDS_CHANGED = "households_changed"
+    API_KEY_ISSUED = "api_key.issued"
+    API_KEY_REVOKED = "api_key.revoked"
+    EXPORT = "export"
+    EXPORT_PERSONAL_DATA = "export_personal_data"
