@@ -143,7 +143,7 @@ def field():
                 outcome=form.outcome.data, street=(form.street.data or "").strip() or None,
                 helped_with=", ".join(c.name_vi for c in helped), note=form.note.data or None,
                 lat=lat, lon=lon, resident_name=(form.resident_name.data or "").strip() or None,
-                resident_phone=getattr(form, "normalized_phone", None),
+                resident_phone=form.resident_phone.normalized,
                 category_id=helped[0].id if helped else None))
         except campaigns.CampaignError as error:
             db.session.rollback()

@@ -1,9 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from ...forms import Form
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-from ...phones import InvalidPhone, normalize_phone
+from ...forms import Form, PhoneField
 
 
 class FilterForm(Form):
@@ -60,8 +59,8 @@ class HouseholdsForm(Form):
 class UserForm(Form):
     name = StringField(_l("Họ và tên"), validators=[
         InputRequired(message=_l("Vui lòng nhập họ tên.")), Length(max=120)])
-    phone = StringField(_l("Số điện thoại"), validators=[
-        InputRequired(message=_l("Vui lòng nhập số điện thoại.")), Length(max=30)])
+    phone = PhoneField(_l("Số điện thoại"), validators=[
+        InputRequired(message=_l("Vui lòng nhập số điện thoại."))])
     email = StringField(_l("E-mail (không bắt buộc)"), validators=[
         Optional(), Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("E-mail không hợp lệ.")),
         Length(max=254)])
@@ -70,12 +69,6 @@ class UserForm(Form):
     password = PasswordField(_l("Mật khẩu ban đầu"), validators=[
         InputRequired(message=_l("Vui lòng nhập mật khẩu.")),
         Length(min=8, max=128, message=_l("Mật khẩu cần ít nhất 8 ký tự."))])
-
-    def validate_phone(self, field):
-        try:
-            normalize_phone(field.data)
-        except InvalidPhone as error:
-            raise ValidationError(error.message)
 
 
 class MoveForm(Form):

@@ -92,7 +92,7 @@ def ask():
         ticket = tickets.create_ticket(
             tickets.Request(
                 name=form.name.data.strip(),
-                phone=form.normalized_phone,
+                phone=form.phone.normalized,
                 category_id=category.id,
                 description=(form.description.data or "").strip(),
                 address=(form.address.data or "").strip() or None,

@@ -88,7 +88,7 @@ def queue():
     if not form.validate():
         status = 400
         form = _defaults_with_errors(form)
-    lat, lon = form.position()
+    lat, lon = form.coordinates()
     if form.order.data == "nearest" and lat is None:
         flash(_("Cần vị trí của bạn để xếp theo khoảng cách; đang xếp mới nhất trước."), "info")
         form.order.data = "newest"
