@@ -162,4 +162,4 @@ def field():
     status = 400 if form.is_submitted() else 200
     mine = campaigns.visits_by(campaign.id, current_user.id, today)
     return render_template("campaigns/field.html", campaign=campaign, running=running, form=form,
-                           mine=mine, outcome_labels=campaigns.VISIT_OUTCOME_LABELS), status
+                           mine=mine), status

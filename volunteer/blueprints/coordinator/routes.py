@@ -13,7 +13,7 @@ from ... import charts, duplicates, exports, staff, statistics, tickets
 from ...access import coordinator_required
 from ...extensions import db
 from ...i18n import current_language
-from ...lifecycle import EVENT_LABELS, STATUS_LABELS, Actor, TransitionError, available_actions
+from ...lifecycle import Actor, TransitionError, available_actions
 from ...models import ROLES, STATUSES, Team, Ticket, User, Ward
 from . import bp, mapview
 from .forms import (ActiveForm, ExportForm, FilterForm, HouseholdsForm, MergeForm, MoveForm,
@@ -73,8 +73,7 @@ def ward_map():
         mapview.filter_choices(shown)
         shown.measure.data, shown.order.data = "open", "newest"
     page = mapview.build(shown)
-    return render_template("coordinator/map.html", form=form, page=page, measures=mapview.MEASURES,
-                           orders=mapview.ORDERS)
+    return render_template("coordinator/map.html", form=form, page=page)
 
 
 @bp.route("/dashboard")
@@ -104,7 +103,7 @@ def dashboard():
         attention=statistics.needs_attention(filters),
         attention_counts=statistics.attention_counts(filters), chart=chart,
         legend=[(charts.colour(n), c.label(language)) for n, c in enumerate(categories)],
-        weekly=weekly, export_form=export_form, status_labels=STATUS_LABELS,
+        weekly=weekly, export_form=export_form,
     )
 
 
@@ -141,8 +140,7 @@ def ticket(ticket_id):
     return render_template(
         "coordinator/ticket.html", ticket=ticket, reassign=reassign, merge=MergeForm(),
         ward_form=ward_form, note_form=NoteForm(), actions=actions,
-        suggestions=duplicates.suggest(ticket), status_labels=STATUS_LABELS,
-        event_labels=EVENT_LABELS, language=current_language(),
+        suggestions=duplicates.suggest(ticket),
     )
 
 

@@ -176,10 +176,6 @@ def render_status(ticket: Ticket, status: int = 200):
             ticket=ticket,
             actions=actions,
             form=ResidentActionForm(),
-            status_labels=lifecycle.STATUS_LABELS,
-            event_labels=lifecycle.EVENT_LABELS,
-            contact_labels=lifecycle.CONTACT_RESULTS,
-            outcome_labels=lifecycle.RESOLVE_OUTCOME_LABELS,
         ),
         status,
     )
