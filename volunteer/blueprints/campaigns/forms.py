@@ -52,6 +52,7 @@ class VisitForm(LocationFields):
     resident_phone = PhoneField(_l("Số điện thoại để tổ gọi lại"),
                                 validators=[Optional(), _only_for_follow_up])
     consent = BooleanField(_l("Người dân đồng ý để tổ dùng họ tên, số điện thoại, địa chỉ để liên hệ hỗ trợ"))
+
     def validate_consent(self, field):
         if self.outcome.data == "needs_follow_up" and not field.data:
             raise ValidationError(_l("Cần sự đồng ý của người dân để tạo yêu cầu hỗ trợ."))
