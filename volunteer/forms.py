@@ -6,7 +6,15 @@ import math
 
 from flask_babel import gettext, lazy_gettext as _l, ngettext
 from flask_wtf import FlaskForm
-from wtforms.validators import ValidationError
+from wtforms import HiddenField, TelField
+from wtforms.validators import Length, ValidationError
+
+from .phones import InvalidPhone, normalize_phone
+
+PHONE_MAX = 30
+LOCATION_SOURCES = ("device", "map_pin")
+LATITUDE_RANGE = (-90, 90)
+LONGITUDE_RANGE = (-180, 180)
 
 _MESSAGES = {
     "This field is required.": _l("Vui lòng điền mục này."),
@@ -75,3 +83,55 @@ def parse_coordinate(raw: str | None, low: float, high: float) -> float | None:
     if not math.isfinite(value) or not low <= value <= high:
         raise ValidationError(_l("Vị trí không hợp lệ."))
     return value
+
+
+class PhoneField(TelField):
+    """A Vietnamese phone number typed any common way; once the field has validated,
+    `normalized` holds its +84 form. A validator that stops the chain (Optional, or a
+    condition the form sets) also skips the number check."""
+
+    def __init__(self, label=None, validators=(), too_long=None, **kwargs):
+        super().__init__(label, [Length(max=PHONE_MAX, message=too_long), *validators], **kwargs)
+        self.normalized: str | None = None
+
+    def post_validate(self, form, validation_stopped):
+        if validation_stopped:
+            return
+        try:
+            self.normalized = normalize_phone(self.data)
+        except InvalidPhone as error:
+            raise ValidationError(error.message)
+
+
+class CoordinateFields(Form):
+    """A position sent by a phone as hidden lat/lon inputs."""
+
+    lat = HiddenField()
+    lon = HiddenField()
+
+    def validate_lat(self, field):
+        parse_coordinate(field.data, *LATITUDE_RANGE)
+
+    def validate_lon(self, field):
+        parse_coordinate(field.data, *LONGITUDE_RANGE)
+
+    def coordinates(self) -> tuple[float | None, float | None]:
+        """Both coordinates when both are present and valid, else neither."""
+        try:
+            lat = parse_coordinate(self.lat.data, *LATITUDE_RANGE)
+            lon = parse_coordinate(self.lon.data, *LONGITUDE_RANGE)
+        except ValidationError:
+            return None, None
+        if lat is None or lon is None:
+            return None, None
+        return lat, lon
+
+
+class LocationFields(CoordinateFields):
+    """A position and how it was found (the device's GPS or a pin on a map)."""
+
+    location_source = HiddenField()
+
+    def validate_location_source(self, field):
+        if field.data and field.data not in LOCATION_SOURCES:
+            raise ValidationError(_l("Vị trí không hợp lệ."))

@@ -6,6 +6,7 @@ from flask import current_app, has_request_context, request, session
 from flask_babel import get_locale, ngettext
 
 from .clock import as_stored, to_local, utcnow
+from . import campaigns, lifecycle
 
 
 def select_locale() -> str:
@@ -60,10 +61,36 @@ def format_age(moment: datetime | None, now: datetime | None = None) -> str:
     return ngettext("%(num)d ngày trước", "%(num)d ngày trước", days)
 
 
+def status_label(status: str) -> str:
+    return lifecycle.STATUS_LABELS.get(status, status)
+
+
+def event_label(event, with_detail: bool = True) -> str:
+    """What happened, as the timeline says it: "Tình nguyện viên đã liên hệ: Đã nghe máy"."""
+    label = str(lifecycle.EVENT_LABELS.get(event.action, event.action))
+    details = {"contact": lifecycle.CONTACT_RESULTS,
+               "resolve": lifecycle.RESOLVE_OUTCOME_LABELS}.get(event.action, {})
+    if with_detail and event.detail in details:
+        return f"{label}: {details[event.detail]}"
+    return label
+
+
+def category_label(category) -> str:
+    return category.label(current_language())
+
+
+def visit_outcome_label(outcome: str) -> str:
+    return campaigns.VISIT_OUTCOME_LABELS.get(outcome, outcome)
+
+
 def register_filters(app) -> None:
     app.jinja_env.filters["local_date"] = format_date
     app.jinja_env.filters["local_datetime"] = format_datetime
     app.jinja_env.filters["age"] = format_age
+    app.jinja_env.filters["status_label"] = status_label
+    app.jinja_env.filters["event_label"] = event_label
+    app.jinja_env.filters["category_label"] = category_label
+    app.jinja_env.filters["visit_outcome_label"] = visit_outcome_label
 
     @app.context_processor
     def language_context():

@@ -1,9 +1,11 @@
 from flask_babel import lazy_gettext as _l
-from ...forms import Form
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length
 
 from ...accounts import PASSWORD_MAX
+from ...forms import Form
+
+_PASSWORD_TOO_LONG = _l("Mật khẩu tối đa %(max)d ký tự.")
 
 
 class LoginForm(Form):
@@ -31,16 +33,19 @@ class LogoutForm(Form):
 class PasswordForm(Form):
     current = PasswordField(
         _l("Mật khẩu hiện tại"),
-        validators=[InputRequired(message=_l("Vui lòng nhập mật khẩu hiện tại."))],
+        validators=[InputRequired(message=_l("Vui lòng nhập mật khẩu hiện tại.")),
+                    Length(max=PASSWORD_MAX, message=_PASSWORD_TOO_LONG)],
     )
     new = PasswordField(
         _l("Mật khẩu mới"),
-        validators=[InputRequired(message=_l("Vui lòng nhập mật khẩu mới."))],
+        validators=[InputRequired(message=_l("Vui lòng nhập mật khẩu mới.")),
+                    Length(max=PASSWORD_MAX, message=_PASSWORD_TOO_LONG)],
     )
     confirm = PasswordField(
         _l("Nhập lại mật khẩu mới"),
         validators=[
             InputRequired(message=_l("Vui lòng nhập lại mật khẩu mới.")),
             EqualTo("new", message=_l("Hai mật khẩu mới không khớp nhau.")),
+            Length(max=PASSWORD_MAX, message=_PASSWORD_TOO_LONG),
         ],
     )

@@ -1,11 +1,10 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import (BooleanField, DateField, HiddenField, RadioField, SelectField,
                      SelectMultipleField, StringField, TextAreaField)
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, Optional, StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ...forms import Form, parse_coordinate
-from ...phones import InvalidPhone, normalize_phone
+from ...forms import Form, LocationFields, PhoneField
 
 
 class CampaignForm(Form):
@@ -28,8 +27,13 @@ class CampaignForm(Form):
             raise ValidationError(_l("Ngày kết thúc phải sau ngày bắt đầu."))
 
 
+def _only_for_follow_up(form, field):
+    """The callback number matters only when the visit asks for more help."""
+    if form.outcome.data != "needs_follow_up":
+        raise StopValidation()
 
-class VisitForm(Form):
+
+class VisitForm(LocationFields):
     """One door, in a few taps."""
 
     campaign = HiddenField()
@@ -45,35 +49,13 @@ class VisitForm(Form):
         validators=[Optional()])
     note = TextAreaField(_l("Ghi chú"), validators=[Optional(), Length(max=500)])
     resident_name = StringField(_l("Họ tên người cần hỗ trợ thêm"), validators=[Optional(), Length(max=120)])
-    resident_phone = StringField(_l("Số điện thoại để tổ gọi lại"), validators=[Optional(), Length(max=30)])
+    resident_phone = PhoneField(_l("Số điện thoại để tổ gọi lại"),
+                                validators=[Optional(), _only_for_follow_up])
     consent = BooleanField(_l("Người dân đồng ý để tổ dùng họ tên, số điện thoại, địa chỉ để liên hệ hỗ trợ"))
-    lat = HiddenField()
-    lon = HiddenField()
-    location_source = HiddenField()
-
-    def validate_resident_phone(self, field):
-        if self.outcome.data != "needs_follow_up":
-            return
-        if not (field.data or "").strip():
-            raise ValidationError(_l("Cần số điện thoại của người dân để tổ liên hệ lại."))
-        try:
-            self.normalized_phone = normalize_phone(field.data)
-        except InvalidPhone as error:
-            raise ValidationError(error.message)
 
     def validate_consent(self, field):
         if self.outcome.data == "needs_follow_up" and not field.data:
             raise ValidationError(_l("Cần sự đồng ý của người dân để tạo yêu cầu hỗ trợ."))
-
-    def validate_lat(self, field):
-        self.lat_value = parse_coordinate(field.data, -90, 90)
-
-    def validate_lon(self, field):
-        self.lon_value = parse_coordinate(field.data, -180, 180)
-
-    def coordinates(self):
-        lat, lon = getattr(self, "lat_value", None), getattr(self, "lon_value", None)
-        return (lat, lon) if lat is not None and lon is not None else (None, None)
 
 
 class TargetForm(Form):

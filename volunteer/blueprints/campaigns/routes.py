@@ -140,7 +140,7 @@ def field():
             outcome=form.outcome.data, street=(form.street.data or "").strip() or None,
             helped_with=", ".join(c.name_vi for c in helped), note=form.note.data or None,
             lat=lat, lon=lon, resident_name=(form.resident_name.data or "").strip() or None,
-            resident_phone=getattr(form, "normalized_phone", None),
+            resident_phone=form.resident_phone.normalized,
             category_id=helped[0].id if helped else None))
         if error is None:
             if visit.ticket is not None:
@@ -155,4 +155,4 @@ def field():
     status = 400 if form.is_submitted() else 200
     mine = campaigns.visits_by(campaign.id, current_user.id, today)
     return render_template("campaigns/field.html", campaign=campaign, running=running, form=form,
-                           mine=mine, outcome_labels=campaigns.VISIT_OUTCOME_LABELS), status
+                           mine=mine), status

@@ -1,7 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from ...forms import Form
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+
+from ...forms import Form
 
 
 class FilterForm(Form):

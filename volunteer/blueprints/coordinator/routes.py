@@ -13,7 +13,7 @@ from ... import accounts, catalog, charts, duplicates, exports, figures, tickets
 from ...access import coordinator_required
 from ...extensions import db
 from ...i18n import current_language
-from ...lifecycle import (EVENT_LABELS, STATUS_LABELS, Action, Actor, Relation, Status,
+from ...lifecycle import (STATUS_LABELS, Action, Actor, Relation, Status,
                           available_actions)
 from ...models import Team, Ticket, User, Ward
 from ...vocabulary import FIELD_ROLES, Role
@@ -76,8 +76,7 @@ def ward_map():
         mapview.filter_choices(shown)
         shown.measure.data, shown.order.data = "open", "newest"
     page = mapview.build(shown)
-    return render_template("coordinator/map.html", form=form, page=page, measures=mapview.MEASURES,
-                           orders=mapview.ORDERS)
+    return render_template("coordinator/map.html", form=form, page=page)
 
 
 @bp.route("/dashboard")
@@ -107,7 +106,7 @@ def dashboard():
         attention=figures.needs_attention(filters),
         attention_counts=figures.attention_counts(filters), chart=chart,
         legend=[(charts.colour(n), c.label(language)) for n, c in enumerate(categories)],
-        weekly=weekly, export_form=export_form, status_labels=STATUS_LABELS,
+        weekly=weekly, export_form=export_form,
     )
 
 
@@ -144,8 +143,7 @@ def ticket(ticket_id):
     return render_template(
         "coordinator/ticket.html", ticket=ticket, reassign=reassign, merge=MergeForm(),
         ward_form=ward_form, note_form=NoteForm(), actions=actions,
-        suggestions=duplicates.suggest(ticket), status_labels=STATUS_LABELS,
-        event_labels=EVENT_LABELS, language=current_language(),
+        suggestions=duplicates.suggest(ticket),
     )
 
 

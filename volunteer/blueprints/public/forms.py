@@ -4,15 +4,13 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from ...forms import Form, parse_coordinate
-from ...phones import InvalidPhone, normalize_phone
+from ...forms import Form, LocationFields, PhoneField
 
 DESCRIPTION_MAX = 2000
 _SUBMISSION_KEY = re.compile(r"[A-Za-z0-9_-]{8,80}")
 
 
-
-class RequestForm(Form):
+class RequestForm(LocationFields):
     """The resident's request for help: everything fits on one phone screen scroll."""
 
     name = StringField(
@@ -22,12 +20,10 @@ class RequestForm(Form):
             Length(max=120, message=_l("Họ tên tối đa %(max)d ký tự.")),
         ],
     )
-    phone = StringField(
+    phone = PhoneField(
         _l("Số điện thoại"),
-        validators=[
-            InputRequired(message=_l("Vui lòng nhập số điện thoại.")),
-            Length(max=30, message=_l("Số điện thoại không hợp lệ.")),
-        ],
+        validators=[InputRequired(message=_l("Vui lòng nhập số điện thoại."))],
+        too_long=_l("Số điện thoại không hợp lệ."),
     )
     ward = SelectField(_l("Phường"), validate_choice=True)
     address = StringField(
@@ -59,29 +55,8 @@ class RequestForm(Form):
         ),
         validators=[DataRequired(message=_l("Cần có sự đồng ý của bạn để chúng tôi liên hệ hỗ trợ."))],
     )
-    lat = HiddenField()
-    lon = HiddenField()
-    location_source = HiddenField()
     via = HiddenField()
     submission_key = HiddenField()
-
-    normalized_phone: str | None = None
-
-    def validate_phone(self, field):
-        try:
-            self.normalized_phone = normalize_phone(field.data)
-        except InvalidPhone as error:
-            raise ValidationError(error.message)
-
-    def validate_lat(self, field):
-        parse_coordinate(field.data, -90, 90)
-
-    def validate_lon(self, field):
-        parse_coordinate(field.data, -180, 180)
-
-    def validate_location_source(self, field):
-        if field.data and field.data not in ("device", "map_pin"):
-            raise ValidationError(_l("Vị trí không hợp lệ."))
 
     def validate_submission_key(self, field):
         if field.data and not _SUBMISSION_KEY.fullmatch(field.data):
@@ -101,13 +76,6 @@ class RequestForm(Form):
         """Errors of fields the resident cannot see (location, form key) still need saying."""
         return [error for f in (self.lat, self.lon, self.location_source, self.submission_key)
                 for error in f.errors]
-
-    def coordinates(self) -> tuple[float | None, float | None]:
-        lat = parse_coordinate(self.lat.data, -90, 90)
-        lon = parse_coordinate(self.lon.data, -180, 180)
-        if lat is None or lon is None:
-            return None, None
-        return lat, lon
 
 
 class TrackForm(Form):

@@ -82,7 +82,7 @@ def ask():
         ticket = tickets.create_ticket(
             tickets.Request(
                 name=form.name.data.strip(),
-                phone=form.normalized_phone,
+                phone=form.phone.normalized,
                 category_id=category.id,
                 description=(form.description.data or "").strip(),
                 address=(form.address.data or "").strip() or None,
@@ -167,10 +167,6 @@ def render_status(ticket: Ticket, status: int = 200):
             ticket=ticket,
             actions=actions,
             form=ResidentActionForm(),
-            status_labels=lifecycle.STATUS_LABELS,
-            event_labels=lifecycle.EVENT_LABELS,
-            contact_labels=lifecycle.CONTACT_RESULTS,
-            outcome_labels=lifecycle.RESOLVE_OUTCOME_LABELS,
         ),
         status,
     )

@@ -1,10 +1,10 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
 
 from ... import lifecycle, queues
-from ...forms import Form, parse_coordinate
+from ...forms import CoordinateFields, Form
 
 NOTE_MAX = 1000
 MAX_PAGE = 10_000
@@ -27,8 +27,7 @@ def choices_of(labels: dict) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in labels.items()]
 
 
-
-class QueueFilterForm(Form):
+class QueueFilterForm(CoordinateFields):
     """The queue's filters, read from the query string (a GET form: no CSRF needed)."""
 
     class Meta:
@@ -37,12 +36,11 @@ class QueueFilterForm(Form):
     errors_to_show: tuple = ()
 
     status = SelectField(_l("Trạng thái"), choices=choices_of(STATUS_FILTERS), default="new",
-                         validate_choice=False)
-    category = SelectField(_l("Nội dung"), default="", validate_choice=False)
+                         invalid_choice_message=_l("Trạng thái không hợp lệ."))
+    category = SelectField(_l("Nội dung"), default="",
+                           invalid_choice_message=_l("Nội dung không hợp lệ."))
     order = SelectField(_l("Sắp xếp"), choices=choices_of(ORDER_LABELS), default="newest",
-                        validate_choice=False)
-    lat = HiddenField()
-    lon = HiddenField()
+                        invalid_choice_message=_l("Cách sắp xếp không hợp lệ."))
     page = StringField(default="1")
 
     def validate_page(self, field):
@@ -54,38 +52,10 @@ class QueueFilterForm(Form):
         raw = (self.page.data or "1").strip()
         return int(raw) if raw.isdigit() and 1 <= int(raw) <= MAX_PAGE else 1
 
-    def validate_status(self, field):
-        if field.data not in STATUS_FILTERS:
-            raise ValidationError(_l("Trạng thái không hợp lệ."))
-
-    def validate_category(self, field):
-        if field.data and field.data not in {choice.value for choice in field.choices}:
-            raise ValidationError(_l("Nội dung không hợp lệ."))
-
-    def validate_order(self, field):
-        if field.data not in ORDER_LABELS:
-            raise ValidationError(_l("Cách sắp xếp không hợp lệ."))
-
-    def validate_lat(self, field):
-        parse_coordinate(field.data, -90, 90)
-
-    def validate_lon(self, field):
-        parse_coordinate(field.data, -180, 180)
-
     def statuses(self) -> tuple[str, ...]:
         if self.status.data == "open":
             return queues.QUEUE_STATUSES
         return (self.status.data,)
-
-    def position(self) -> tuple[float | None, float | None]:
-        try:
-            lat = parse_coordinate(self.lat.data, -90, 90)
-            lon = parse_coordinate(self.lon.data, -180, 180)
-        except ValidationError:
-            return None, None
-        if lat is None or lon is None:
-            return None, None
-        return lat, lon
 
 
 class NoteForm(Form):
@@ -110,33 +80,22 @@ class ContactForm(NoteForm):
     contact_result = RadioField(
         _l("Kết quả cuộc gọi"),
         choices=choices_of(lifecycle.CONTACT_RESULTS),
-        validate_choice=False,
+        invalid_choice_message=_l("Kết quả cuộc gọi không hợp lệ."),
         validators=[Optional()],
     )
-
-    def validate_contact_result(self, field):
-        if field.data and field.data not in lifecycle.CONTACT_RESULTS:
-            raise ValidationError(_l("Kết quả cuộc gọi không hợp lệ."))
 
 
 class ResolveForm(NoteForm):
     outcome = RadioField(
         _l("Kết quả hỗ trợ"),
         choices=choices_of(lifecycle.RESOLVE_OUTCOME_LABELS),
-        validate_choice=False,
+        invalid_choice_message=_l("Kết quả hỗ trợ không hợp lệ."),
         validators=[Optional()],
     )
-
-    def validate_outcome(self, field):
-        if field.data and field.data not in lifecycle.RESOLVE_OUTCOME_LABELS:
-            raise ValidationError(_l("Kết quả hỗ trợ không hợp lệ."))
 
 
 class AssignForm(NoteForm):
     """A team lead hands a ticket to a member of the team."""
 
-    assignee = SelectField(_l("Giao cho"), validate_choice=False, validators=[Optional()])
-
-    def validate_assignee(self, field):
-        if field.data and field.data not in {choice.value for choice in field.choices}:
-            raise ValidationError(_l("Vui lòng chọn một thành viên của tổ."))
+    assignee = SelectField(_l("Giao cho"), validators=[Optional()],
+                           invalid_choice_message=_l("Vui lòng chọn một thành viên của tổ."))

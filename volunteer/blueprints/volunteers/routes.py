@@ -18,7 +18,6 @@ from ...vocabulary import FIELD_ROLES
 from .. import carry_out
 from . import bp
 from .forms import (
-    ORDER_LABELS,
     AssignForm,
     ContactForm,
     NoteForm,
@@ -88,7 +87,7 @@ def queue():
     if not form.validate():
         status = 400
         form = _defaults_with_errors(form)
-    lat, lon = form.position()
+    lat, lon = form.coordinates()
     if form.order.data == "nearest" and lat is None:
         flash(_("Cần vị trí của bạn để xếp theo khoảng cách; đang xếp mới nhất trước."), "info")
         form.order.data = "newest"
@@ -108,8 +107,6 @@ def queue():
         "volunteers/queue.html",
         form=form,
         page=page,
-        order_labels=ORDER_LABELS,
-        status_labels=lifecycle.STATUS_LABELS,
         page_args=_page_args(form),
     ), status
 
@@ -135,8 +132,7 @@ def _page_args(form: QueueFilterForm) -> dict:
 @field_required
 def mine():
     groups = queues.my_tickets(current_user.id)
-    return render_template("volunteers/mine.html", groups=groups,
-                           status_labels=lifecycle.STATUS_LABELS)
+    return render_template("volunteers/mine.html", groups=groups)
 
 
 @bp.route("/tickets/<reference>")
@@ -169,10 +165,6 @@ def render_ticket(ticket: Ticket, status: int = 200, failed_form=None, failed_ac
         contact=_contact(ticket) if can_see else None,
         rough=(privacy.rough_coordinate(ticket.lat), privacy.rough_coordinate(ticket.lon)),
         street=ticket.street if ticket.street else None,
-        status_labels=lifecycle.STATUS_LABELS,
-        event_labels=lifecycle.EVENT_LABELS,
-        contact_labels=lifecycle.CONTACT_RESULTS,
-        outcome_labels=lifecycle.RESOLVE_OUTCOME_LABELS,
         unanswered_needed=lifecycle.UNANSWERED_BEFORE_UNREACHABLE,
     ), status
 
