@@ -5,7 +5,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 
 from volunteer import retention, tickets
 from volunteer.extensions import db
@@ -13,6 +13,7 @@ from volunteer.lifecycle import RESIDENT, SYSTEM, Actor
 from volunteer.models import Ticket, TicketEvent, utcnow
 
 from .factories import make_ticket, make_user
+from .queries import count
 
 
 def _close(ticket, volunteer, finished_at, note="Đã gọi cho chị Lan ở 12 Lê Duẩn"):
@@ -54,8 +55,7 @@ def aged(app):
 
 
 def _erased_events(ticket_id):
-    return db.session.scalar(select(func.count(TicketEvent.id)).where(
-        TicketEvent.ticket_id == ticket_id, TicketEvent.action == "erased"))
+    return count(TicketEvent, TicketEvent.ticket_id == ticket_id, TicketEvent.action == "erased")
 
 
 def test_purge_erases_personal_data_of_tickets_finished_before_the_cutoff(app, runner, aged):
@@ -91,12 +91,12 @@ def test_purge_is_idempotent(app, runner, aged):
     """A second purge erases nothing more and writes no second event."""
     assert runner.invoke(args=["privacy", "purge", "--older-than", "180d"]).exit_code == 0
     with app.app_context():
-        events = db.session.scalar(select(func.count(TicketEvent.id)))
+        events = count(TicketEvent)
         erased_at = db.session.get(Ticket, aged["old_closed"]).personal_data_erased_at
     again = runner.invoke(args=["privacy", "purge", "--older-than", "180d"])
     assert again.exit_code == 0 and "0 ticket" in again.output
     with app.app_context():
-        assert db.session.scalar(select(func.count(TicketEvent.id))) == events
+        assert count(TicketEvent) == events
         assert db.session.get(Ticket, aged["old_closed"]).personal_data_erased_at == erased_at
 
 
@@ -117,8 +117,7 @@ def test_purge_rejects_a_malformed_age(app, runner, aged, age):
     result = runner.invoke(args=["privacy", "purge", "--older-than", age])
     assert result.exit_code == 2 and "older-than" in result.output
     with app.app_context():
-        assert db.session.scalar(select(func.count(Ticket.id)).where(
-            Ticket.personal_data_erased_at.is_not(None))) == 0
+        assert count(Ticket, Ticket.personal_data_erased_at.is_not(None)) == 0
 
 
 def test_parse_age_units():

@@ -6,7 +6,7 @@ import uuid
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from volunteer import create_app
@@ -15,6 +15,7 @@ from volunteer.extensions import db
 from volunteer.models import Category, Team, Ward
 
 from .conftest import BACKENDS
+from .queries import count
 
 
 @pytest.fixture(params=BACKENDS)
@@ -47,10 +48,10 @@ def fresh_app(empty_database):
 def counts(app) -> dict:
     with app.app_context():
         return {
-            "wards": db.session.scalar(select(func.count(Ward.id))),
-            "areas": db.session.scalar(select(func.count(Ward.id)).where(Ward.is_routing_area.is_(True))),
-            "teams": db.session.scalar(select(func.count(Team.id))),
-            "categories": db.session.scalar(select(func.count(Category.id))),
+            "wards": count(Ward),
+            "areas": count(Ward, Ward.is_routing_area.is_(True)),
+            "teams": count(Team),
+            "categories": count(Category),
         }
 
 
