@@ -1,7 +1,9 @@
-"""Rows for tests, built through the same domain functions the app uses."""
+"""Rows for tests, built through the same domain functions the app uses, and the
+public request form as a resident fills it in."""
 from __future__ import annotations
 
 import itertools
+import re
 
 from sqlalchemy import select
 
@@ -57,3 +59,33 @@ def make_ticket(ward_code: str | None = "19333", *, category_code="vneid", phone
         **fields,
     )
     return tickets.create_ticket(request)
+
+
+def valid_request_form(**overrides) -> dict:
+    """The visible fields of a complete, valid request on the public form, with `overrides`."""
+    return {
+        "name": "Nguyễn Thị Lan",
+        "phone": "0912 345 678",
+        "ward": "19336:2008",
+        "address": "12 Lê Duẩn",
+        "category": "vneid",
+        "description": "Cần kích hoạt tài khoản VNeID mức 2",
+        "preferred_time": "sáng thứ Bảy",
+        "consent": "y",
+        **overrides,
+    }
+
+
+_HIDDEN = re.compile(r'<input[^>]*name="(\w+)"[^>]*type="hidden"[^>]*value="([^"]*)"')
+
+
+def hidden_fields(html: str) -> dict:
+    """The hidden fields a browser would send back (CSRF token, submission key, via)."""
+    return dict(_HIDDEN.findall(html))
+
+
+def submit_request_form(client, url="/", **overrides):
+    """Post the public form as a browser would after opening `url`, hidden fields included;
+    an override of None leaves that field out."""
+    payload = {**hidden_fields(client.get(url).get_data(as_text=True)), **valid_request_form(**overrides)}
+    return client.post("/", data={k: v for k, v in payload.items() if v is not None})

@@ -4,9 +4,8 @@ coordinator's people page."""
 import json
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from tests.factories import make_user, team_of
 from volunteer import accounts
 from volunteer.accounts import AccountError
 from volunteer.domain_errors import DomainError
@@ -15,6 +14,8 @@ from volunteer.models import AuditLog, User
 
 GOOD = {"name": "Trần Văn Bình", "role": "volunteer", "password": "mat-khau-an-toan",
         "phone": "0935 222 333"}
+from .factories import make_user, team_of
+from .queries import count
 
 
 def create(**changes):
@@ -37,12 +38,12 @@ def create(**changes):
 def test_create_user_refuses_with_the_field(ctx, changes, field):
     """Each refusal is an AccountError, a DomainError naming the form field it belongs to,
     and adds no one."""
-    before = db.session.scalar(select(func.count(User.id)))
+    before = count(User)
     with pytest.raises(AccountError) as refused:
         create(**changes)
     assert isinstance(refused.value, DomainError) and refused.value.status_code == 400
     assert refused.value.field == field
-    assert db.session.scalar(select(func.count(User.id))) == before
+    assert count(User) == before
 
 
 def test_create_user_refuses_an_inactive_team(ctx):
@@ -121,7 +122,7 @@ def add_in_shell(runner, **changes):
 
 def users_named(app, name):
     with app.app_context():
-        return db.session.scalar(select(func.count(User.id)).where(User.name == name))
+        return count(User, User.name == name)
 
 
 def test_a_121_character_name_is_refused_in_both_paths(app, runner, coordinator_client, csrf):
@@ -133,7 +134,7 @@ def test_a_121_character_name_is_refused_in_both_paths(app, runner, coordinator_
     response = add_on_page(app, coordinator_client, csrf, name=name)
     assert response.status_code == 400 and "tối đa 120 ký tự" in response.get_data(as_text=True)
     with app.app_context():
-        assert db.session.scalar(select(func.count(User.id)).where(User.name.like("Nguyễn x%"))) == 0
+        assert count(User, User.name.like("Nguyễn x%")) == 0
 
 
 def test_an_invalid_phone_on_the_page_is_a_form_error(app, coordinator_client, csrf):

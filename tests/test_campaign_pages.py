@@ -3,9 +3,10 @@
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from tests.factories import category, make_user, ward
+from tests.queries import count
 from volunteer import campaigns
 from volunteer.extensions import db
 from volunteer.clock import local_date, utcnow
@@ -73,7 +74,7 @@ def test_campaign_form_refuses_bad_input(app, client, sign_in, users, csrf, chan
         data[f"target_{one}"] = target
     assert client.post("/campaigns/", data=data).status_code == 400
     with app.app_context():
-        assert db.session.scalar(select(func.count(Campaign.id))) == 0
+        assert count(Campaign) == 0
 
 
 def test_volunteer_logs_the_next_house(app, client, sign_in, users, running, csrf):
@@ -124,7 +125,7 @@ def test_bad_visits_are_refused(app, client, sign_in, users, running, csrf, chan
             "household": "1 Lê Lợi", "outcome": "helped", **changes}
     assert client.post(f"/field/?campaign={running}", data=data).status_code == 400
     with app.app_context():
-        assert db.session.scalar(select(func.count(Visit.id))) == 0
+        assert count(Visit) == 0
 
 
 def test_roles_on_campaign_pages(app, client, sign_in, users):

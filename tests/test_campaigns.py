@@ -3,9 +3,10 @@ follow-up visit opening a ticket for the ward's team."""
 from datetime import date, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from tests.factories import category, make_user, team_of, ward
+from tests.queries import count
 from volunteer import campaigns
 from volunteer.extensions import db
 from volunteer.models import Ticket, TicketEvent, Visit
@@ -88,8 +89,8 @@ def test_bad_visits_change_nothing(campaign, changes, message_part):
     with pytest.raises(campaigns.CampaignError) as refused:
         campaigns.log_visit(campaign, volunteer, campaigns.VisitInput(**data), now=NOW)
     assert message_part in str(refused.value.message)
-    assert db.session.scalar(select(func.count(Visit.id))) == 0
-    assert db.session.scalar(select(func.count(Ticket.id))) == 0
+    assert count(Visit) == 0
+    assert count(Ticket) == 0
 
 
 def test_campaign_outside_its_dates_refuses_visits(campaign):

@@ -1,35 +1,28 @@
 """Claiming is atomic: of twenty volunteers pressing "claim" at once, exactly one wins."""
 import threading
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from tests.conftest import csrf_from
 from tests.factories import make_ticket, make_user
+from tests.queries import count
 from volunteer.extensions import db
 from volunteer.models import Ticket, TicketEvent
 
 VOLUNTEERS = 20
 
 
-def test_twenty_volunteers_claim_one_ticket_at_once(app):
+def test_twenty_volunteers_claim_one_ticket_at_once(app, sign_in, csrf):
     """Twenty threads, each its own client, request and database session, claim the same
     ticket together: one holder, one claim event, nineteen kind refusals."""
     with app.app_context():
         users = [make_user("volunteer", "19333") for _ in range(VOLUNTEERS)]
         ticket = make_ticket("19333")
         db.session.commit()
-        sessions = [user.get_id() for user in users]
+        clients = [sign_in(app.test_client(), user) for user in users]
         user_ids = [user.id for user in users]
         reference, ticket_id = ticket.reference, ticket.id
 
-    clients, tokens = [], []
-    for session_id in sessions:
-        client = app.test_client()
-        with client.session_transaction() as session:
-            session["_user_id"] = session_id
-            session["_fresh"] = True
-        tokens.append(csrf_from(client.get(f"/volunteer/tickets/{reference}").get_data(as_text=True)))
-        clients.append(client)
+    tokens = [csrf(client, f"/volunteer/tickets/{reference}") for client in clients]
 
     start = threading.Barrier(VOLUNTEERS)
     answers: list[tuple[int, str]] = [None] * VOLUNTEERS
@@ -59,5 +52,4 @@ def test_twenty_volunteers_claim_one_ticket_at_once(app):
             select(TicketEvent).where(TicketEvent.ticket_id == ticket_id, TicketEvent.action == "claim")
         ).all()
         assert [event.actor_id for event in claims] == [winner]
-        assert db.session.scalar(select(func.count(TicketEvent.id)).where(
-            TicketEvent.ticket_id == ticket_id)) == 2  # created + the one claim
+        assert count(TicketEvent, TicketEvent.ticket_id == ticket_id) == 2  # created + the one claim

@@ -1,16 +1,13 @@
 """`flask seed --demo [--tickets N]` and `flask users create|deactivate`."""
 from collections import Counter
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from volunteer.geo import geography
 from volunteer.extensions import db
 from volunteer.models import AuditLog, Ticket, TicketEvent, User, Ward
 
-
-def count(app, model):
-    with app.app_context():
-        return db.session.scalar(select(func.count(model.id)))
+from .queries import count, count_in
 
 
 def test_seed_demo_prints_the_logins_and_is_repeatable(app, runner, client, csrf):
@@ -29,7 +26,7 @@ def test_seed_demo_prints_the_logins_and_is_repeatable(app, runner, client, csrf
         assert statuses == {"new": 27, "claimed": 9, "in_progress": 9, "resolved": 9}
     again = runner.invoke(args=["seed", "--demo"])
     assert again.exit_code == 0 and "demo tickets already there" in again.output
-    assert count(app, User) == 28 and count(app, Ticket) == 54
+    assert count_in(app, User) == 28 and count_in(app, Ticket) == 54
     response = client.post("/login", data={"login": "0900002001", "password": "dongha-demo",
                                            "csrf_token": csrf(client, "/login")})
     assert response.status_code == 302
@@ -52,7 +49,7 @@ def test_seed_demo_tickets_in_bulk(app, runner):
         members = {u.id: u.team_id for u in db.session.scalars(select(User))}
         held = [t for t in tickets if t.status in ("claimed", "in_progress")]
         assert held and all(members[t.assignee_id] == t.team_id for t in held)
-        created = db.session.scalar(select(func.count(TicketEvent.id)).where(TicketEvent.action == "created"))
+        created = count(TicketEvent, TicketEvent.action == "created")
         assert created == 400
         closed = [t for t in tickets if t.status == "closed"]
         assert closed and all(t.closed_at and t.resolved_at and t.outcome for t in closed)
@@ -102,6 +99,6 @@ def test_users_create_refuses_bad_input(app, runner):
     short = runner.invoke(args=["users", "create", "--name", "X", "--phone", "0935000005",
                                 "--team", "19333", "--password", "ngan"])
     assert short.exit_code != 0 and "ít nhất 8 ký tự" in short.output
-    assert count(app, User) == 1
+    assert count_in(app, User) == 1
     unknown = runner.invoke(args=["users", "deactivate", "0999999999"])
     assert unknown.exit_code != 0 and "Không tìm thấy tài khoản" in unknown.output

@@ -4,9 +4,9 @@ import statistics as pystats
 from datetime import date, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
 
 from tests.factories import category, make_user, team_of, ward
+from tests.queries import count
 from volunteer import figures, tickets
 from volunteer.extensions import db
 from volunteer.lifecycle import Actor
@@ -84,8 +84,7 @@ def test_ward_figures_equal_a_direct_count(seeded):
     for row in rows:
         for status, attr in (("new", "waiting"), ("claimed", "held"),
                              ("in_progress", "in_progress"), ("escalated", "escalated")):
-            direct = db.session.scalar(select(func.count(Ticket.id)).where(
-                Ticket.ward_id == row.key, Ticket.status == status))
+            direct = count(Ticket, Ticket.ward_id == row.key, Ticket.status == status)
             assert getattr(row, attr) == direct, (row.name, status)
 
 
@@ -136,7 +135,7 @@ def test_weekly_counts_requests_and_resolutions(seeded):
     rows = figures.weekly(weeks=12, now=NOW)
     requests = sum(r.requests for r in rows)
     resolutions = sum(r.resolutions for r in rows)
-    assert requests == db.session.scalar(select(func.count(Ticket.id)))
+    assert requests == count(Ticket)
     assert resolutions == 3  # the reopened ticket no longer counts as resolved
     assert all(r.week.weekday() == 0 for r in rows)
     assert min(r.week for r in rows) >= date(2026, 3, 23)

@@ -2,44 +2,15 @@
 import re
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from volunteer import tickets
 from volunteer.extensions import db
 from volunteer.lifecycle import Actor
 from volunteer.models import Ticket, TicketEvent
 
-from .factories import make_user, team_of, ward
-
-GOOD = {
-    "name": "Nguyễn Thị Lan",
-    "phone": "0912 345 678",
-    "ward": "19336:2008",
-    "address": "12 Lê Duẩn",
-    "category": "vneid",
-    "description": "Cần kích hoạt tài khoản VNeID mức 2",
-    "preferred_time": "sáng thứ Bảy",
-    "consent": "y",
-}
-
-
-def form_fields(html: str) -> dict:
-    """The hidden fields a browser would send back (CSRF token, submission key, via)."""
-    return dict(re.findall(r'<input[^>]*name="(\w+)"[^>]*type="hidden"[^>]*value="([^"]*)"', html))
-
-
-def submit(client, data=None, url="/", **overrides):
-    page = client.get(url).get_data(as_text=True)
-    payload = form_fields(page)
-    payload.update(GOOD if data is None else data)
-    payload.update(overrides)
-    payload = {k: v for k, v in payload.items() if v is not None}
-    return client.post("/", data=payload)
-
-
-def ticket_count(app) -> int:
-    with app.app_context():
-        return db.session.scalar(select(func.count(Ticket.id)))
+from .factories import hidden_fields, make_user, submit_request_form, team_of, valid_request_form, ward
+from .queries import count, count_in
 
 
 def reference_from(response) -> str:
@@ -50,7 +21,7 @@ def reference_from(response) -> str:
 
 def test_a_request_reaches_the_picked_wards_team(app, client):
     """A complete submission creates one ticket in the picked ward's team queue, with an event."""
-    response = submit(client)
+    response = submit_request_form(client)
     assert response.status_code == 302
     reference = reference_from(response)
     with app.app_context():
@@ -65,7 +36,7 @@ def test_a_request_reaches_the_picked_wards_team(app, client):
 
 def test_confirmation_shows_reference_next_steps_and_qr(client):
     """The confirmation page shows the reference, what happens next and an SVG QR code."""
-    response = submit(client)
+    response = submit_request_form(client)
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     reference = reference_from(response)
     assert reference in page
@@ -75,15 +46,15 @@ def test_confirmation_shows_reference_next_steps_and_qr(client):
 
 def test_references_are_short_and_not_sequential(app, client):
     """Two requests in a row get unrelated references of the DH-XXXXXX form."""
-    first = reference_from(submit(client))
-    second = reference_from(submit(client))
+    first = reference_from(submit_request_form(client))
+    second = reference_from(submit_request_form(client))
     assert first != second
     assert re.fullmatch(r"DH-[2-9A-HJKMNP-Z]{6}", first)
 
 
 def test_an_id_number_in_the_description_is_masked(app, client):
     """A 12-digit chip ID typed by mistake never reaches the database."""
-    reference = reference_from(submit(client, description="CCCD của tôi 045123456789"))
+    reference = reference_from(submit_request_form(client, description="CCCD của tôi 045123456789"))
     with app.app_context():
         ticket = db.session.scalar(select(Ticket).where(Ticket.reference == reference))
         assert "045123456789" not in ticket.description
@@ -92,7 +63,7 @@ def test_an_id_number_in_the_description_is_masked(app, client):
 
 def test_unknown_ward_with_a_known_street_is_routed_by_address(app, client):
     """"I don't know" plus an address the gazetteer knows routes by the geocoded point."""
-    reference = reference_from(submit(client, ward="", address="8 Đông Lễ"))
+    reference = reference_from(submit_request_form(client, ward="", address="8 Đông Lễ"))
     with app.app_context():
         ticket = db.session.scalar(select(Ticket).where(Ticket.reference == reference))
         assert ticket.ward_id == ward("19336").id
@@ -102,7 +73,7 @@ def test_unknown_ward_with_a_known_street_is_routed_by_address(app, client):
 def test_device_location_routes_when_no_ward_is_picked(app, client):
     """The "use my location" point routes by polygon."""
     reference = reference_from(
-        submit(client, ward="", address="", lat="16.7835", lon="107.0864", location_source="device")
+        submit_request_form(client, ward="", address="", lat="16.7835", lon="107.0864", location_source="device")
     )
     with app.app_context():
         ticket = db.session.scalar(select(Ticket).where(Ticket.reference == reference))
@@ -111,7 +82,7 @@ def test_device_location_routes_when_no_ward_is_picked(app, client):
 
 def test_request_nobody_can_place_goes_to_triage(app, client):
     """No ward, no location, unknown address: a ticket with no ward and no team."""
-    reference = reference_from(submit(client, ward="", address="xóm Bầu, nơi nào đó"))
+    reference = reference_from(submit_request_form(client, ward="", address="xóm Bầu, nơi nào đó"))
     with app.app_context():
         ticket = db.session.scalar(select(Ticket).where(Ticket.reference == reference))
         assert ticket.ward_id is None and ticket.team_id is None and ticket.status == "new"
@@ -119,7 +90,7 @@ def test_request_nobody_can_place_goes_to_triage(app, client):
 
 def test_merged_ward_is_resolved_to_one_of_its_areas(app, client):
     """Picking the new Phường Đông Hà with an address in Đông Thanh routes to Đông Thanh."""
-    reference = reference_from(submit(client, ward="19333:2025", address="Đông Thanh"))
+    reference = reference_from(submit_request_form(client, ward="19333:2025", address="Đông Thanh"))
     with app.app_context():
         ticket = db.session.scalar(select(Ticket).where(Ticket.reference == reference))
         assert ticket.ward_id == ward("19339").id
@@ -129,7 +100,7 @@ def test_merged_ward_is_resolved_to_one_of_its_areas(app, client):
 def test_picked_ward_that_disagrees_with_location_is_flagged(app, client):
     """The pick is kept, and the disagreement is flagged for coordinators."""
     reference = reference_from(
-        submit(client, ward="19336:2008", lat="16.7835", lon="107.0864", location_source="device")
+        submit_request_form(client, ward="19336:2008", lat="16.7835", lon="107.0864", location_source="device")
     )
     with app.app_context():
         ticket = db.session.scalar(select(Ticket).where(Ticket.reference == reference))
@@ -140,7 +111,7 @@ def test_poster_link_preselects_the_ward_and_records_qr_point(app, client):
     """A community point's QR link opens the form with its ward chosen and channel qr_point."""
     page = client.get("/?ward=19342:2008&via=qr").get_data(as_text=True)
     assert re.search(r'<option selected value="19342:2008">|<option value="19342:2008" selected', page)
-    response = submit(client, url="/?ward=19342:2008&via=qr", ward="19342:2008")
+    response = submit_request_form(client, url="/?ward=19342:2008&via=qr", ward="19342:2008")
     reference = reference_from(response)
     with app.app_context():
         ticket = db.session.scalar(select(Ticket).where(Ticket.reference == reference))
@@ -157,24 +128,24 @@ def test_poster_page_has_a_qr_of_the_ward_link(client):
 def test_double_submit_creates_one_ticket(app, client):
     """Pressing send twice (same form, same submission key) makes one ticket."""
     page = client.get("/").get_data(as_text=True)
-    payload = {**form_fields(page), **GOOD}
+    payload = {**hidden_fields(page), **valid_request_form()}
     first = client.post("/", data=payload)
     second = client.post("/", data=payload)
     assert reference_from(first) == reference_from(second)
-    assert ticket_count(app) == 1
+    assert count_in(app, Ticket) == 1
 
 
 # --- tracking -------------------------------------------------------------------
 
 
 def track(client, reference, digits):
-    token = form_fields(client.get("/track").get_data(as_text=True))["csrf_token"]
+    token = hidden_fields(client.get("/track").get_data(as_text=True))["csrf_token"]
     return client.post("/track", data={"csrf_token": token, "reference": reference, "phone_last4": digits})
 
 
 def test_tracking_needs_reference_and_last_four_digits(app, client):
     """With the right reference and digits the status page opens; no personal data on it."""
-    reference = reference_from(submit(client))
+    reference = reference_from(submit_request_form(client))
     other = app.test_client()
     response = track(other, reference.lower().replace("-", " "), "5678")
     assert response.status_code == 302
@@ -186,7 +157,7 @@ def test_tracking_needs_reference_and_last_four_digits(app, client):
 
 def test_wrong_digits_and_wrong_reference_answer_alike(app, client):
     """A wrong phone ending and an unknown reference give the same "not found"."""
-    reference = reference_from(submit(client))
+    reference = reference_from(submit_request_form(client))
     other = app.test_client()
     wrong_digits = track(other, reference, "0000")
     wrong_reference = track(other, "DH-ZZZZZZ", "5678")
@@ -207,9 +178,9 @@ def test_repeated_tracking_guesses_are_rate_limited(make_app):
 
 def test_resident_cancels_before_work_starts(app, client):
     """Cancel works on a new ticket and is written to the timeline."""
-    reference = reference_from(submit(client))
+    reference = reference_from(submit_request_form(client))
     page = client.get(f"/track/{reference}").get_data(as_text=True)
-    token = form_fields(page)["csrf_token"]
+    token = hidden_fields(page)["csrf_token"]
     response = client.post(f"/track/{reference}/cancel", data={"csrf_token": token})
     assert response.status_code == 302
     with app.app_context():
@@ -220,7 +191,7 @@ def test_resident_cancels_before_work_starts(app, client):
 
 def test_cancel_once_work_started_is_refused(app, client):
     """Once a volunteer has started, the resident's cancel answers 409 and changes nothing."""
-    reference = reference_from(submit(client))
+    reference = reference_from(submit_request_form(client))
     with app.app_context():
         ticket = db.session.scalar(select(Ticket).where(Ticket.reference == reference))
         volunteer = make_user("volunteer", "19336")
@@ -230,7 +201,7 @@ def test_cancel_once_work_started_is_refused(app, client):
         db.session.commit()
     page = client.get(f"/track/{reference}").get_data(as_text=True)
     assert "Huỷ yêu cầu" not in page
-    token = form_fields(client.get("/track").get_data(as_text=True))["csrf_token"]
+    token = hidden_fields(client.get("/track").get_data(as_text=True))["csrf_token"]
     response = client.post(f"/track/{reference}/cancel", data={"csrf_token": token})
     assert response.status_code == 409
     with app.app_context():
@@ -240,7 +211,7 @@ def test_cancel_once_work_started_is_refused(app, client):
 
 def test_still_not_solved_reopens_a_resolved_ticket(app, client):
     """"Still not solved" moves a resolved ticket back to the team's queue."""
-    reference = reference_from(submit(client))
+    reference = reference_from(submit_request_form(client))
     with app.app_context():
         ticket = db.session.scalar(select(Ticket).where(Ticket.reference == reference))
         actor = Actor.for_user(make_user("volunteer", "19336"))
@@ -249,7 +220,7 @@ def test_still_not_solved_reopens_a_resolved_ticket(app, client):
         db.session.commit()
     page = client.get(f"/track/{reference}").get_data(as_text=True)
     assert "Vẫn chưa giải quyết được" in page
-    token = form_fields(page)["csrf_token"]
+    token = hidden_fields(page)["csrf_token"]
     client.post(f"/track/{reference}/reopen", data={"csrf_token": token, "note": "vẫn lỗi"})
     with app.app_context():
         ticket = db.session.scalar(select(Ticket).where(Ticket.reference == reference))
@@ -259,9 +230,9 @@ def test_still_not_solved_reopens_a_resolved_ticket(app, client):
 
 def test_resident_actions_need_the_tracking_proof(app, client):
     """Someone who only knows the reference cannot cancel the ticket."""
-    reference = reference_from(submit(client))
+    reference = reference_from(submit_request_form(client))
     stranger = app.test_client()
-    token = form_fields(stranger.get("/track").get_data(as_text=True))["csrf_token"]
+    token = hidden_fields(stranger.get("/track").get_data(as_text=True))["csrf_token"]
     response = stranger.post(f"/track/{reference}/cancel", data={"csrf_token": token})
     assert response.status_code == 404
     with app.app_context():
@@ -294,42 +265,42 @@ def test_resident_actions_need_the_tracking_proof(app, client):
 )
 def test_bad_input_gets_a_clear_message_and_creates_nothing(app, client, overrides, message):
     """Each malformed field is answered with its message, in Vietnamese, and no ticket."""
-    response = submit(client, **overrides)
+    response = submit_request_form(client, **overrides)
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
-    assert ticket_count(app) == 0
+    assert count_in(app, Ticket) == 0
 
 
 def test_invalid_choice_is_explained_in_vietnamese(client):
     """A ward that does not exist is explained in the resident's language."""
-    page = submit(client, ward="99999:2008").get_data(as_text=True)
+    page = submit_request_form(client, ward="99999:2008").get_data(as_text=True)
     assert "Lựa chọn không hợp lệ" in page
 
 
 def test_missing_csrf_token_is_refused(app, client):
     """A post without the form's CSRF token is refused and creates nothing."""
-    response = client.post("/", data=GOOD)
+    response = client.post("/", data=valid_request_form())
     assert response.status_code == 400
-    assert ticket_count(app) == 0
+    assert count_in(app, Ticket) == 0
 
 
 def test_one_megabyte_body_is_refused(app, client):
     """A 1 MB body is refused before parsing, with a message, and creates nothing."""
-    response = submit(client, description="x" * 1_000_000)
+    response = submit_request_form(client, description="x" * 1_000_000)
     assert response.status_code == 413
     assert "quá lớn" in response.get_data(as_text=True)
-    assert ticket_count(app) == 0
+    assert count_in(app, Ticket) == 0
 
 
 def test_script_is_shown_as_text_and_sql_is_stored_as_text(app, client):
     """Hostile text is stored as typed and escaped when shown back."""
     hostile = "<script>alert(1)</script>'; DROP TABLE tickets; --"
-    response = submit(client, name="", description=hostile)
+    response = submit_request_form(client, name="", description=hostile)
     page = response.get_data(as_text=True)
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-    reference = reference_from(submit(client, description=hostile))
+    reference = reference_from(submit_request_form(client, description=hostile))
     with app.app_context():
         ticket = db.session.scalar(select(Ticket).where(Ticket.reference == reference))
         assert ticket.description == hostile
-        assert db.session.scalar(select(func.count(TicketEvent.id))) == 1
+        assert count(TicketEvent) == 1

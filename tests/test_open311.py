@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from volunteer import api_keys, tickets
 from volunteer.open311 import documents, intake
@@ -19,6 +19,7 @@ from volunteer.clock import utcnow
 from volunteer.models import ApiKey, Ticket
 
 from .factories import category, make_ticket, make_user, team_of, ward
+from .queries import count, count_in
 
 API = "/open311/v2"
 FORMATS = ("xml", "json")
@@ -105,11 +106,6 @@ def post(client, fmt, data, api_key=None, **kwargs):
     if api_key is not None:
         data = {**data, "api_key": api_key}
     return client.post(f"{API}/requests.{fmt}", data=data, **kwargs)
-
-
-def ticket_count(app) -> int:
-    with app.app_context():
-        return db.session.scalar(select(func.count(Ticket.id)))
 
 
 def all_text(data) -> list[str]:
@@ -321,10 +317,10 @@ def test_a_repeated_post_creates_nothing_twice(app, client, api_key, fmt):
     assert (first.status_code, again.status_code) == (201, 200)
     ids = [records(r, fmt, "service_requests", "request")[0]["service_request_id"] for r in (first, again)]
     assert ids[0] == ids[1]
-    assert ticket_count(app) == 1
+    assert count_in(app, Ticket) == 1
     different = post(client, fmt, good(description="Một yêu cầu khác."), api_key=api_key)
     assert different.status_code == 201
-    assert ticket_count(app) == 2
+    assert count_in(app, Ticket) == 2
 
 
 def test_the_same_body_a_day_later_is_a_new_request(ctx):
@@ -386,7 +382,7 @@ def test_bad_posts_answer_an_error_and_create_nothing(app, client, api_key, fmt,
     assert response.status_code == status, response.get_data(as_text=True)
     descriptions = " ".join(e["description"] for e in errors_of(response, fmt))
     assert mentions.lower() in descriptions.lower()
-    assert ticket_count(app) == 0
+    assert count_in(app, Ticket) == 0
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -411,7 +407,7 @@ def test_a_wrong_content_type_is_refused(app, client, api_key, fmt, content):
         response = client.post(f"{API}/requests.{fmt}", data="service_code=vneid", content_type="text/plain")
     assert response.status_code == 400
     assert "x-www-form-urlencoded" in errors_of(response, fmt)[0]["description"]
-    assert ticket_count(app) == 0
+    assert count_in(app, Ticket) == 0
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -420,7 +416,7 @@ def test_a_body_of_one_megabyte_is_413(app, client, api_key, fmt):
     response = post(client, fmt, good(description="a" * (1024 * 1024)), api_key=api_key)
     assert response.status_code == 413
     errors_of(response, fmt)
-    assert ticket_count(app) == 0
+    assert count_in(app, Ticket) == 0
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -435,7 +431,7 @@ def test_a_post_needs_a_valid_api_key(app, client, api_key, fmt, which):
     response = post(client, fmt, good(), api_key=presented)
     assert response.status_code == 403
     assert "api_key" in errors_of(response, fmt)[0]["description"]
-    assert ticket_count(app) == 0
+    assert count_in(app, Ticket) == 0
 
 
 def test_api_key_in_the_query_string_is_accepted(app, client, api_key):
@@ -459,7 +455,7 @@ def test_posts_are_rate_limited_per_key(app, make_app, fmt):
     limited = post(client, fmt, good(description="Yêu cầu 3"), api_key=first)
     assert limited.status_code == 429
     errors_of(limited, fmt)
-    assert ticket_count(app) == 2
+    assert count_in(app, Ticket) == 2
     assert post(client, fmt, good(description="Yêu cầu khác"), api_key=second).status_code == 201
 
 
@@ -612,8 +608,8 @@ def test_no_endpoint_returns_the_residents_name_phone_email_or_house_number(app,
     answers.append(client.get(f"{API}/requests.{fmt}"))
     answers += [client.get(f"{API}/requests/{r}.{fmt}") for r in references]
     answers += [client.get(f"{API}/tokens/{r}.{fmt}") for r in references]
+    assert [answer.status_code for answer in answers[1:]] == [200] * (len(answers) - 1)
     for answer in answers:
-        assert answer.status_code in (200, 201)
         assert_private(parse(answer, fmt))
     found = records(answers[1], fmt, "service_requests", "request")
     assert len(found) == 2
@@ -735,7 +731,7 @@ def test_apikeys_create_needs_the_consent_attestation(app, runner):
     assert result.exit_code != 0
     assert "consent" in result.output
     with app.app_context():
-        assert db.session.scalar(select(func.count(ApiKey.id))) == 0
+        assert count(ApiKey) == 0
 
 
 def test_apikeys_revoke_stops_the_key(app, runner, client, api_key):
@@ -779,4 +775,4 @@ def test_simultaneous_retries_create_one_ticket(app, live_server, api_key):
         thread.join(timeout=60)
     assert sorted(status for status, _body in answers) == [200, 200, 200, 201], answers
     assert len({body[0]["service_request_id"] for _status, body in answers}) == 1
-    assert ticket_count(app) == 1
+    assert count_in(app, Ticket) == 1

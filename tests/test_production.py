@@ -13,41 +13,20 @@ from pathlib import Path
 
 import pytest
 from flask_login import login_user
-from sqlalchemy import func, select
 
 from volunteer import create_app
 from volunteer.config import ConfigurationError, from_environment
 from volunteer.extensions import db, limiter
 from volunteer.models import Ticket, User
 
-from .factories import make_user
+from .factories import make_user, submit_request_form, valid_request_form
+from .queries import count_in
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
 CLOSED_PORT_REDIS = "redis://127.0.0.1:1/0"
-RESIDENT = {
-    "name": "Hoàng Thị Bích Ngọc",
-    "phone": "0987 654 321",
-    "ward": "19336:2008",
-    "address": "27 Hàm Nghi",
-    "category": "vneid",
-    "description": "Cần kích hoạt VNeID",
-    "consent": "y",
-}
-_HIDDEN = re.compile(r'<input[^>]*name="(\w+)"[^>]*type="hidden"[^>]*value="([^"]*)"')
-
-
-def submit_request(client, **overrides):
-    """Post the public form as a browser would, hidden fields included."""
-    payload = dict(_HIDDEN.findall(client.get("/").get_data(as_text=True)))
-    payload.update(RESIDENT)
-    payload.update(overrides)
-    return client.post("/", data=payload)
-
-
-def ticket_count(app) -> int:
-    with app.app_context():
-        return db.session.scalar(select(func.count(Ticket.id)))
+# Distinctive personal data, so the log test can look for every piece of it.
+RESIDENT = valid_request_form(name="Hoàng Thị Bích Ngọc", phone="0987 654 321", address="27 Hàm Nghi")
 
 
 @pytest.fixture
@@ -183,9 +162,9 @@ def test_https_scheme_comes_from_the_trusted_proxy(make_app):
 
 def test_oversized_body_is_refused_with_413(app, client):
     """A body over MAX_CONTENT_LENGTH gets 413 and stores nothing."""
-    response = submit_request(client, description="x" * (app.config["MAX_CONTENT_LENGTH"] + 10))
+    response = submit_request_form(client, description="x" * (app.config["MAX_CONTENT_LENGTH"] + 10))
     assert response.status_code == 413
-    assert ticket_count(app) == 0
+    assert count_in(app, Ticket) == 0
 
 
 # --- probes ------------------------------------------------------------------------
@@ -336,7 +315,7 @@ def _request_lines(text: str) -> list[dict]:
 def test_request_log_is_one_json_line_with_no_personal_data(app, client, caplog, capsys):
     """Submitting a ticket logs JSON lines with id, status and time, and never the name or phone."""
     caplog.set_level("DEBUG")
-    response = submit_request(client)
+    response = submit_request_form(client, **RESIDENT)
     assert response.status_code == 302
     page = client.get(response.headers["Location"])
     captured = capsys.readouterr()

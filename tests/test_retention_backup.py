@@ -5,7 +5,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 
 from volunteer import retention, tickets
 from volunteer.extensions import db
@@ -14,6 +14,7 @@ from volunteer.clock import utcnow
 from volunteer.models import Ticket, TicketEvent
 
 from .factories import make_ticket, make_user
+from .queries import count
 
 
 def _close(ticket, volunteer, finished_at, note="Đã gọi cho chị Lan ở 12 Lê Duẩn"):
@@ -55,8 +56,7 @@ def aged(app):
 
 
 def _erased_events(ticket_id):
-    return db.session.scalar(select(func.count(TicketEvent.id)).where(
-        TicketEvent.ticket_id == ticket_id, TicketEvent.action == "erased"))
+    return count(TicketEvent, TicketEvent.ticket_id == ticket_id, TicketEvent.action == "erased")
 
 
 def test_purge_erases_personal_data_of_tickets_finished_before_the_cutoff(app, runner, aged):
@@ -92,12 +92,12 @@ def test_purge_is_idempotent(app, runner, aged):
     """A second purge erases nothing more and writes no second event."""
     assert runner.invoke(args=["privacy", "purge", "--older-than", "180d"]).exit_code == 0
     with app.app_context():
-        events = db.session.scalar(select(func.count(TicketEvent.id)))
+        events = count(TicketEvent)
         erased_at = db.session.get(Ticket, aged["old_closed"]).personal_data_erased_at
     again = runner.invoke(args=["privacy", "purge", "--older-than", "180d"])
     assert again.exit_code == 0 and "0 ticket" in again.output
     with app.app_context():
-        assert db.session.scalar(select(func.count(TicketEvent.id))) == events
+        assert count(TicketEvent) == events
         assert db.session.get(Ticket, aged["old_closed"]).personal_data_erased_at == erased_at
 
 
@@ -118,8 +118,7 @@ def test_purge_rejects_a_malformed_age(app, runner, aged, age):
     result = runner.invoke(args=["privacy", "purge", "--older-than", age])
     assert result.exit_code == 2 and "older-than" in result.output
     with app.app_context():
-        assert db.session.scalar(select(func.count(Ticket.id)).where(
-            Ticket.personal_data_erased_at.is_not(None))) == 0
+        assert count(Ticket, Ticket.personal_data_erased_at.is_not(None)) == 0
 
 
 def test_parse_age_units():

@@ -6,7 +6,7 @@ import uuid
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.engine import make_url
 
@@ -18,6 +18,7 @@ from volunteer.models import Category, Team, Ticket, TicketEvent, User, Ward
 
 from .conftest import BACKENDS
 from .factories import make_ticket, make_user
+from .queries import count
 
 
 @pytest.fixture(params=BACKENDS)
@@ -50,10 +51,10 @@ def fresh_app(empty_database):
 def counts(app) -> dict:
     with app.app_context():
         return {
-            "wards": db.session.scalar(select(func.count(Ward.id))),
-            "areas": db.session.scalar(select(func.count(Ward.id)).where(Ward.is_routing_area.is_(True))),
-            "teams": db.session.scalar(select(func.count(Team.id))),
-            "categories": db.session.scalar(select(func.count(Category.id))),
+            "wards": count(Ward),
+            "areas": count(Ward, Ward.is_routing_area.is_(True)),
+            "teams": count(Team),
+            "categories": count(Category),
         }
 
 
@@ -91,8 +92,7 @@ def test_migration_0005_keeps_every_row_both_ways(fresh_app):
 
 
 def row_counts() -> dict:
-    return {model.__name__: db.session.scalar(select(func.count()).select_from(model))
-            for model in (User, Ticket, TicketEvent)}
+    return {model.__name__: count(model) for model in (User, Ticket, TicketEvent)}
 
 
 @pytest.mark.parametrize("model, column, value", [

@@ -3,9 +3,10 @@ holder the day before; running the job twice notifies nobody twice."""
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from tests.factories import make_ticket, make_user
+from tests.queries import count
 from volunteer import stale, tickets
 from volunteer.extensions import db
 from volunteer.lifecycle import Actor
@@ -26,10 +27,6 @@ def held(ctx):
         made[name] = ticket
     db.session.commit()
     return volunteer, made
-
-
-def count(model, *where):
-    return db.session.scalar(select(func.count(model.id)).where(*where))
 
 
 def test_release_and_warn(held):

@@ -1,10 +1,10 @@
 """Ticket operations flush inside the caller's transaction and never commit on their own."""
-from sqlalchemy import func, select
 
 from volunteer.extensions import db
 from volunteer.models import Ticket, TicketEvent
 
 from .factories import make_ticket
+from .queries import count
 
 
 def test_a_created_ticket_is_undone_by_the_callers_rollback(ctx):
@@ -12,8 +12,8 @@ def test_a_created_ticket_is_undone_by_the_callers_rollback(ctx):
     on SQLite too (where a savepoint opened outside a transaction would commit at release)."""
     make_ticket("19336")
     db.session.rollback()
-    assert db.session.scalar(select(func.count(Ticket.id))) == 0
-    assert db.session.scalar(select(func.count(TicketEvent.id))) == 0
+    assert count(Ticket) == 0
+    assert count(TicketEvent) == 0
 
 
 def test_a_ticket_and_its_created_event_commit_together(ctx):
