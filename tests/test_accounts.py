@@ -12,10 +12,11 @@ from volunteer.domain_errors import DomainError
 from volunteer.extensions import db
 from volunteer.models import AuditLog, User
 
-GOOD = {"name": "Trần Văn Bình", "role": "volunteer", "password": "mat-khau-an-toan",
-        "phone": "0935 222 333"}
 from .factories import make_user, team_of
 from .queries import count
+
+GOOD = {"name": "Trần Văn Bình", "role": "volunteer", "password": "mat-khau-an-toan",
+        "phone": "0935 222 333"}
 
 
 def create(**changes):
