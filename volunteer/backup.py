@@ -55,18 +55,22 @@ def backup(database_uri: str, target: Path) -> str:
     if path is not None:
         if not path.exists():
             raise BackupError(f"no database at {path}")
-        source = sqlite3.connect(str(path))
-        copy = sqlite3.connect(str(target))
-        try:
-            with copy:
-                source.backup(copy)
-        finally:
-            copy.close()
-            source.close()
+        _copy_sqlite(sqlite3.connect(str(path)), sqlite3.connect(str(target)))
         return f"SQLite online backup of {path} written to {target}"
     command = pg_dump_command(database_uri, target)
     _run(command, "pg_dump")
     return f"pg_dump (custom format) written to {target}"
+
+
+def _copy_sqlite(source: sqlite3.Connection, target: sqlite3.Connection) -> None:
+    """SQLite's online backup from one open database into another, in one transaction
+    of the target; both connections are closed afterwards."""
+    try:
+        with target:
+            source.backup(target)
+    finally:
+        target.close()
+        source.close()
 
 
 def restore(database_uri: str, source: Path) -> str:
@@ -77,14 +81,7 @@ def restore(database_uri: str, source: Path) -> str:
     path = sqlite_path(database_uri)
     if path is not None:
         _check_sqlite_backup(source)
-        backup_db = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
-        live = sqlite3.connect(str(path))
-        try:
-            with live:
-                backup_db.backup(live)
-        finally:
-            live.close()
-            backup_db.close()
+        _copy_sqlite(sqlite3.connect(f"file:{source}?mode=ro", uri=True), sqlite3.connect(str(path)))
         return f"SQLite database {path} restored from {source}"
     _run(pg_restore_command(database_uri, source), "pg_restore")
     return f"PostgreSQL database restored from {source} (pg_restore)"

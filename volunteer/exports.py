@@ -11,16 +11,14 @@ import csv
 import io
 import json
 from collections.abc import Iterable, Iterator
-from datetime import timedelta
 
 from sqlalchemy import select
 
-from .clock import local_midnight_utc
 from .extensions import db
 from .i18n import format_datetime
 from .models import AuditLog, Campaign, Category, Team, Ticket, User, Visit, Ward
 from .privacy import rough_coordinate
-from .figures import Filters, ticket_conditions
+from .figures import Filters, ticket_conditions, within_local_days
 from .vocabulary import AuditAction
 
 BOM = "\ufeff"
@@ -71,6 +69,12 @@ TICKET_HEADER = ["reference", "created_at", "ward", "team", "category", "channel
 TICKET_PERSONAL_HEADER = ["resident_name", "phone", "email", "address", "description"]
 
 
+def _in_creation_order(query, model, conditions: list):
+    """Oldest first, streamed in batches so a year of rows never sits in memory."""
+    return (query.where(*conditions).order_by(model.created_at, model.id)
+            .execution_options(yield_per=BATCH))
+
+
 def ticket_rows(filters: Filters, personal: bool, language: str = "vi") -> Iterator[str]:
     """CSV lines of the tickets matching the filters (any status unless one is picked)."""
     conditions = ticket_conditions(filters)
@@ -81,10 +85,8 @@ def ticket_rows(filters: Filters, personal: bool, language: str = "vi") -> Itera
         .outerjoin(Ward, Ward.id == Ticket.ward_id)
         .outerjoin(Team, Team.id == Ticket.team_id)
         .join(Category, Category.id == Ticket.category_id)
-        .where(*conditions)
-        .order_by(Ticket.created_at, Ticket.id)
-        .execution_options(yield_per=BATCH)
     )
+    query = _in_creation_order(query, Ticket, conditions)
 
     def rows():
         for ticket, ward, team, category in db.session.execute(query):
@@ -114,20 +116,15 @@ def visit_rows(filters: Filters, personal: bool) -> Iterator[str]:
     conditions = []
     if filters.campaign_id:
         conditions.append(Visit.campaign_id == filters.campaign_id)
-    if filters.start:
-        conditions.append(Visit.created_at >= local_midnight_utc(filters.start))
-    if filters.end:
-        conditions.append(Visit.created_at < local_midnight_utc(filters.end + timedelta(days=1)))
+    conditions += within_local_days(Visit.created_at, filters.start, filters.end)
     query = (
         select(Visit, Campaign.name, Ward.name, User.name, Ticket.reference)
         .join(Campaign, Campaign.id == Visit.campaign_id)
         .join(Ward, Ward.id == Visit.ward_id)
         .join(User, User.id == Visit.volunteer_id)
         .outerjoin(Ticket, Ticket.id == Visit.ticket_id)
-        .where(*conditions)
-        .order_by(Visit.created_at, Visit.id)
-        .execution_options(yield_per=BATCH)
     )
+    query = _in_creation_order(query, Visit, conditions)
 
     def rows():
         for visit, campaign, ward, volunteer, reference in db.session.execute(query):

@@ -48,10 +48,17 @@ def ticket_conditions(filters: Filters) -> list:
         conditions.append(Ticket.category_id == filters.category_id)
     if filters.campaign_id:
         conditions.append(Ticket.campaign_id == filters.campaign_id)
-    if filters.start:
-        conditions.append(Ticket.created_at >= local_midnight_utc(filters.start))
-    if filters.end:
-        conditions.append(Ticket.created_at < local_midnight_utc(filters.end + timedelta(days=1)))
+    return conditions + within_local_days(Ticket.created_at, filters.start, filters.end)
+
+
+def within_local_days(column, start: date | None, end: date | None) -> list:
+    """`column` (naive UTC) inside the local days start..end, both included; either end
+    may be open."""
+    conditions = []
+    if start:
+        conditions.append(column >= local_midnight_utc(start))
+    if end:
+        conditions.append(column < local_midnight_utc(end + timedelta(days=1)))
     return conditions
 
 

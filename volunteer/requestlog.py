@@ -20,25 +20,32 @@ LOGGER_NAME = "volunteer.access"
 _INCOMING_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 
 
-class _StdoutHandler(logging.StreamHandler):
-    """Writes to whatever sys.stdout is at the moment (gunicorn, pytest's capture)."""
+class _CurrentStreamHandler(logging.StreamHandler):
+    """Writes to whatever sys.stdout (or sys.stderr) is at the moment (gunicorn,
+    pytest's capture), not to the stream that was current when it was made."""
 
-    def __init__(self):
-        super().__init__(sys.stdout)
+    def __init__(self, stream_name: str):
+        self.stream_name = stream_name
+        super().__init__(getattr(sys, stream_name))
 
     @property
     def stream(self):
-        return sys.stdout
+        return getattr(sys, self.stream_name)
 
     @stream.setter
     def stream(self, _value):
         pass
 
 
+def _has_handler(logger: logging.Logger, stream_name: str) -> bool:
+    return any(isinstance(h, _CurrentStreamHandler) and h.stream_name == stream_name
+               for h in logger.handlers)
+
+
 def access_logger() -> logging.Logger:
     logger = logging.getLogger(LOGGER_NAME)
-    if not any(isinstance(h, _StdoutHandler) for h in logger.handlers):
-        handler = _StdoutHandler()
+    if not _has_handler(logger, "stdout"):
+        handler = _CurrentStreamHandler("stdout")
         handler.setFormatter(logging.Formatter("%(message)s"))
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
@@ -50,22 +57,12 @@ def access_logger() -> logging.Logger:
     return logger
 
 
-class _StderrHandler(_StdoutHandler):
-    @property
-    def stream(self):
-        return sys.stderr
-
-    @stream.setter
-    def stream(self, _value):
-        pass
-
-
 def surface_rate_limiter_warnings() -> None:
     """Flask-Limiter says when Redis goes away and it falls back to memory (and when it
     recovers), but to a logger with only a NullHandler: operators would never know."""
     logger = logging.getLogger("flask-limiter")
-    if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
-        handler = _StderrHandler()
+    if not _has_handler(logger, "stderr"):
+        handler = _CurrentStreamHandler("stderr")
         # Its other INFO lines ("ratelimit … (client address) exceeded") carry the
         # client's address, which we keep out of the logs.
         handler.addFilter(lambda record: record.levelno >= logging.WARNING

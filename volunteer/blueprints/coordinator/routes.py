@@ -250,26 +250,30 @@ def _staff_change(change):
     return redirect(url_for("coordinator.people"))
 
 
+def _change_person(user_id: int, form, change):
+    """One change to a staff member through its small form on the people page."""
+    user = get_user_or_404(user_id)
+    if not form.validate_on_submit():
+        return _form_error(form)
+    return _staff_change(lambda: change(user))
+
+
 @bp.post("/people/<int:user_id>/team")
 @coordinator_required
 def move_user(user_id):
-    user = get_user_or_404(user_id)
     form = MoveForm()
     form.team.choices = _team_choices()
-    if not form.validate_on_submit():
-        return _form_error(form)
-    return _staff_change(lambda: accounts.move_user(current_user.id, user, form.team.data))
+    return _change_person(user_id, form,
+                          lambda user: accounts.move_user(current_user.id, user, form.team.data))
 
 
 @bp.post("/people/<int:user_id>/role")
 @coordinator_required
 def set_role(user_id):
-    user = get_user_or_404(user_id)
     form = RoleForm()
     form.role.choices = [(r, role_label(r)) for r in FIELD_ROLES]
-    if not form.validate_on_submit():
-        return _form_error(form)
-    return _staff_change(lambda: accounts.set_role(current_user.id, user, form.role.data))
+    return _change_person(user_id, form,
+                          lambda user: accounts.set_role(current_user.id, user, form.role.data))
 
 
 @bp.post("/people/<int:user_id>/active")

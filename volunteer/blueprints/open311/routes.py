@@ -92,9 +92,14 @@ def check_jurisdiction():
         documents.check_jurisdiction(given, current_app.config["OPEN311_JURISDICTION_ID"])
 
 
-@bp.get(f"/discovery.{FMT}")
-@limiter.limit(read_limit)
-@localized_view
+def read_route(rule: str):
+    """A GET of the API: limited per client address, answered in the asked language."""
+    def register(view):
+        return bp.get(rule)(limiter.limit(read_limit)(localized_view(view)))
+    return register
+
+
+@read_route(f"/discovery.{FMT}")
 def discovery(fmt):
     base = (current_app.config.get("PUBLIC_BASE_URL") or request.url_root).rstrip("/")
     document = documents.discovery_document(
@@ -112,17 +117,13 @@ def discovery(fmt):
     return respond(fmt, "discovery", document)
 
 
-@bp.get(f"/services.{FMT}")
-@limiter.limit(read_limit)
-@localized_view
+@read_route(f"/services.{FMT}")
 def services(fmt):
     document = documents.services_document(catalog.categories(), current_language())
     return respond(fmt, "services", document)
 
 
-@bp.get(f"/services/<service_code>.{FMT}")
-@limiter.limit(read_limit)
-@localized_view
+@read_route(f"/services/<service_code>.{FMT}")
 def service_definition(service_code, fmt):
     category = documents.category_for(service_code)
     return respond(fmt, "service_definition", documents.service_definition(category, documents.all_wards()))
@@ -146,26 +147,20 @@ def create_request(fmt):
                    201 if created else 200)
 
 
-@bp.get(f"/requests.{FMT}")
-@limiter.limit(read_limit)
-@localized_view
+@read_route(f"/requests.{FMT}")
 def list_requests(fmt):
     found = queries.find_requests(queries.parse_query(request.args))
     return respond(fmt, "service_requests", public_view.requests_document(found, current_language(), zipcode()))
 
 
-@bp.get(f"/requests/<service_request_id>.{FMT}")
-@limiter.limit(read_limit)
-@localized_view
+@read_route(f"/requests/<service_request_id>.{FMT}")
 def show_request(service_request_id, fmt):
     ticket = queries.find_request(service_request_id)
     document = public_view.requests_document([ticket], current_language(), zipcode())
     return respond(fmt, "service_requests", document)
 
 
-@bp.get(f"/tokens/<token>.{FMT}")
-@limiter.limit(read_limit)
-@localized_view
+@read_route(f"/tokens/<token>.{FMT}")
 def token(token, fmt):
     # Requests are created synchronously, so a token is the request id itself and
     # resolves at once.
