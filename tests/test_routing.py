@@ -1,4 +1,6 @@
 """Routing in its documented order (volunteer/routing.py), with the real city data and the offline gazetteer."""
+from types import SimpleNamespace
+
 import pytest
 
 from volunteer import geo
@@ -12,20 +14,28 @@ def city():
 
 
 @pytest.fixture(scope="module")
-def router(city):
+def places(city):
     locator = geo.WardLocator(geo.ward_geometries(city))
-    geocode = geo.make_geocoder("offline", city)
-    centres = {
-        f["properties"]["code"]: (f["properties"]["centre"]["lat"], f["properties"]["centre"]["lon"])
-        for f in city["features"]
-        if f["properties"]["kind"] == "ward"
-    }
+    return SimpleNamespace(
+        locate=locator.locate,
+        resolve=geo.OfflineGazetteer(city).resolve,
+        distance_from_city_km=locator.distance_km,
+        geocode=None,
+        centres={
+            f["properties"]["code"]: (f["properties"]["centre"]["lat"], f["properties"]["centre"]["lon"])
+            for f in city["features"]
+            if f["properties"]["kind"] == "ward"
+        },
+    )
 
+
+@pytest.fixture(scope="module")
+def router(places):
     def route(**kw):
         values = dict(picked_area=None, picked_group=None, lat=None, lon=None,
                       location_source=None, address=None)
         values.update(kw)
-        return route_ward(locate=locator.locate, geocode=geocode, centres=centres, **values)
+        return route_ward(places=places, **values)
 
     return route
 
