@@ -239,6 +239,13 @@ class OfflineGazetteer(Geocoder):
                 take(i, i + 2 if i + 1 < end and tokens[i + 1].isdigit() else i + 1)
                 continue
             official = self._official.marked(tokens[i:end])
+            # An official name only for the first words ("phường Đông" of "phường Đông
+            # Thanhh") loses to a slip of one of our wards' names.
+            whole = official is not None and official[1] == end - i
+            if token == WARD and not whole and self._guess(tokens, i + 1, end, reading, used,
+                                                           self._ward_fuzzy):
+                used[i] = True
+                continue
             if official is not None:
                 unit, length = official
                 take(i, i + length)
@@ -246,8 +253,6 @@ class OfflineGazetteer(Geocoder):
                     reading.out_of_area.append(unit.name)
                 continue
             used[i] = True
-            if token == WARD:
-                self._guess(tokens, i + 1, end, reading, used, self._ward_fuzzy)
 
         i = 0
         while i < len(tokens):
@@ -281,9 +286,9 @@ class OfflineGazetteer(Geocoder):
                 if not any(o[1] <= m[1] and m[2] <= o[2] and o[2] - o[1] > m[2] - m[1]
                            for o in spans)]
 
-    def _guess(self, tokens, start, end, reading, used, among) -> None:
-        """The first name, of up to three tokens from `start`, that fuzzy-matches one
-        entry (among the given fuzzy candidates, or all); notes an ambiguous one."""
+    def _guess(self, tokens, start, end, reading, used, among) -> bool:
+        """Takes the first name, of up to three tokens from `start`, that fuzzy-matches
+        one entry (among the given fuzzy candidates, or all); notes an ambiguous one."""
         for length in (3, 2, 1):
             if start + length > end or not all(t.isalpha() for t in tokens[start:start + length]):
                 continue
@@ -296,7 +301,8 @@ class OfflineGazetteer(Geocoder):
             elif k is not None:
                 reading.found.append((k, start, start + length))
                 used[start:start + length] = [True] * length
-                return
+                return True
+        return False
 
     def _fuzzy(self, key: str, among: list[int] | None) -> int | None:
         choices = self._fuzzy_keys if among is None else {i: self._fuzzy_keys[i] for i in among}
@@ -329,9 +335,10 @@ class OfflineGazetteer(Geocoder):
         wards = {e["code"] for e in entries if e["kind"] == "ward"}
         within = [set(e["areas"]) for e in entries if e["kind"] == "merged_ward"]
         if wards:
-            allowed = set.intersection(*within) if within else wards
-            if len(wards) > 1 or not wards <= allowed:
+            if len(wards) > 1:
                 return AddressMatch(tuple(sorted(wards)), reason=RoutingReason.SEVERAL_CANDIDATES)
+            if within and not wards <= set.intersection(*within):
+                return AddressMatch(reason=RoutingReason.SEVERAL_CANDIDATES)  # they disagree
             return self._decided(wards.pop(), places)
         constraints = within + [set(e["areas"]) for e in places]
         if not constraints:
