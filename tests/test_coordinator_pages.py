@@ -13,6 +13,7 @@ from tests.factories import category, make_ticket, make_user, team_of, ward
 from tests.queries import count
 from volunteer.extensions import db
 from volunteer.models import AuditLog, Ticket, TicketEvent, User
+from volunteer.vocabulary import RoutingReason
 
 COORDINATOR_GETS = ("/coordinator/", "/coordinator/dashboard", "/coordinator/triage",
                     "/coordinator/tickets/{ticket}", "/coordinator/people", "/campaigns/")
@@ -407,3 +408,17 @@ def test_dashboard_figures_equal_a_direct_count(app, coordinator_client, people)
         row = table.split(f'<tr data-key="{ward_id}">')[1].split("</tr>")[0]
         cells = [int(c) for c in re.findall(r'<td class="num">(\d+)</td>', row)[:4]]
         assert cells == counts
+
+
+def test_triage_and_ticket_page_say_why_routing_could_not_decide(app, coordinator_client):
+    """An address in another town waits in triage, and the coordinator sees why."""
+    with app.app_context():
+        outside = make_ticket(None, address="Phường 2, TX Quảng Trị")
+        db.session.commit()
+        outside_id = outside.id
+        assert (outside.ward_id, outside.team_id) == (None, None)
+        assert outside.routing_reason == RoutingReason.OUT_OF_AREA
+    html = coordinator_client.get("/coordinator/triage").get_data(as_text=True)
+    assert "Địa chỉ ở ngoài thành phố" in html
+    page = coordinator_client.get(f"/coordinator/tickets/{outside_id}").get_data(as_text=True)
+    assert "Địa chỉ ở ngoài thành phố" in page

@@ -360,7 +360,7 @@ def test_every_place_name_geocodes_to_itself(gazetteer, places):
 
 def test_place_ward_codes_match_locator(locator, places, outline):
     """Every place lies in the city and its ward_code is what WardLocator says."""
-    assert 30 <= len(places) <= 50
+    assert 70 <= len(places) <= 120
     for f in places:
         lon, lat = f["geometry"]["coordinates"]
         assert outline.contains(shapely.Point(lon, lat)), f["properties"]["name"]

@@ -121,7 +121,8 @@ CATEGORIES = [
 ]
 
 # Gazetteer: name, type, lat, lon[, aliases].  APPROXIMATE positions (a long
-# street gets one point, roughly its middle inside the city).  ward_code is
+# street gets one point, roughly its middle inside the city, and its wards in
+# STREET_WARDS).  Named khu phố are not listed: none could be checked offline.  ward_code is
 # computed.  "aliases" (optional) are other spellings the geocoder accepts.
 PLACES = [
     # streets
@@ -154,6 +155,28 @@ PLACES = [
     ("Trần Bình Trọng", "street", 16.8335, 107.0950),
     ("Nguyễn Chí Thanh", "street", 16.8350, 107.0780),
     ("Lê Lai", "street", 16.8110, 107.1140),
+    ("Ngô Quyền", "street", 16.8200, 107.1040),
+    ("Phan Chu Trinh", "street", 16.8175, 107.1045),
+    ("Bà Triệu", "street", 16.8212, 107.1020),
+    ("Lê Hồng Phong", "street", 16.8255, 107.1050),
+    ("Nguyễn Thị Minh Khai", "street", 16.8275, 107.1080),
+    ("Kim Đồng", "street", 16.8290, 107.1045),
+    ("Lý Tự Trọng", "street", 16.8185, 107.0850),
+    ("Hoàng Hoa Thám", "street", 16.8150, 107.0870),
+    ("Nguyễn Văn Trỗi", "street", 16.8200, 107.0880),
+    ("Lê Thế Hiếu", "street", 16.8100, 107.0620),
+    ("Phan Đình Phùng", "street", 16.8080, 107.0560),
+    ("Chu Văn An", "street", 16.8070, 107.1000),
+    ("Tôn Đức Thắng", "street", 16.8050, 107.0960),
+    ("Võ Thị Sáu", "street", 16.8090, 107.1010),
+    ("Nguyễn Trung Trực", "street", 16.8240, 107.1170),
+    ("Đoàn Khuê", "street", 16.8220, 107.1200),
+    ("Phạm Văn Đồng", "street", 16.7860, 107.0880),
+    ("Lê Chưởng", "street", 16.7810, 107.0840),
+    ("Võ Nguyên Giáp", "street", 16.8420, 107.1060),
+    ("Huyền Trân Công Chúa", "street", 16.8440, 107.1100),
+    ("Trần Quốc Toản", "street", 16.8320, 107.0810),
+    ("Thạch Hãn", "street", 16.8290, 107.0850),
     # landmarks
     ("Chợ Đông Hà", "landmark", 16.8215, 107.1005),
     ("Ga Đông Hà", "landmark", 16.8085, 107.0960),
@@ -170,7 +193,38 @@ PLACES = [
     ("Bảo tàng tỉnh Quảng Trị", "landmark", 16.8205, 107.1080),
     ("Cầu sông Hiếu", "landmark", 16.8300, 107.1150),
     ("Khu công nghiệp Nam Đông Hà", "landmark", 16.7850, 107.1000, ["KCN Nam Đông Hà"]),
+    ("Trường THPT chuyên Lê Quý Đôn", "landmark", 16.8055, 107.0935,
+     ["THPT chuyên Lê Quý Đôn", "Trường chuyên Lê Quý Đôn"]),
+    ("Trường THPT Đông Hà", "landmark", 16.8260, 107.1040, ["THPT Đông Hà"]),
+    ("Phân hiệu Đại học Huế tại Quảng Trị", "landmark", 16.7880, 107.0900,
+     ["Phân hiệu Đại học Huế", "Phân hiệu ĐH Huế"]),
+    ("Trung tâm Y tế thành phố Đông Hà", "landmark", 16.8170, 107.1000,
+     ["Trung tâm Y tế Đông Hà", "TTYT Đông Hà"]),
+    ("Siêu thị Co.opmart Đông Hà", "landmark", 16.8160, 107.1050,
+     ["Co.opmart Đông Hà", "Coopmart Đông Hà", "Coopmart"]),
+    ("Vincom Plaza Đông Hà", "landmark", 16.8110, 107.1010, ["Vincom Đông Hà", "Vincom"]),
+    ("Chợ Đông Lương", "landmark", 16.7845, 107.0870),
+    ("Chợ Đông Thanh", "landmark", 16.8300, 107.0820),
+    ("Cầu Vĩnh Phước", "landmark", 16.8450, 107.1090),
 ]
+
+# The routing wards a long street runs through (APPROXIMATE, like its point): such a
+# street only confirms or narrows the ward the resident names; it never decides alone.
+# A street not listed lies in the one ward of its point.
+STREET_WARDS = {
+    "Lê Duẩn": ["19339", "19333", "19354", "19348", "19351"],
+    "Hùng Vương": ["19333", "19348", "19336"],
+    "Quốc lộ 9": ["19333", "19354", "19345"],
+    "Quốc lộ 1": ["19330", "19339", "19351"],
+    "Lê Lợi": ["19333", "19342", "19336"],
+    "Trần Hưng Đạo": ["19333", "19342"],
+    "Nguyễn Huệ": ["19333", "19342", "19339"],
+    "Hàm Nghi": ["19333", "19348"],
+    "Điện Biên Phủ": ["19339", "19354", "19345"],
+    "Lê Thánh Tông": ["19348", "19336"],
+    "Trường Chinh": ["19348", "19351"],
+    "Lê Hồng Phong": ["19342", "19333"],
+}
 
 # --------------------------------------------------------------------------
 # Local equirectangular projection (km), pyproj-free
@@ -355,6 +409,8 @@ def verify(data: dict) -> list[str]:
         assert to_km(pt).distance(edge_km) > 0.2, p["name"]
         owners = [c for c in codes if wards[c].intersects(pt)]
         assert owners == [p["ward_code"]], (p["name"], owners)
+        assert p["ward_code"] in p.get("wards", [p["ward_code"]]), p["name"]
+        assert set(p.get("wards", [])) <= set(codes), p["name"]
         for alias in [p["name"], *p.get("aliases", [])]:
             n = _norm(alias)
             assert n not in seen, f"{alias} and {seen[n]} collide without diacritics"
@@ -397,6 +453,9 @@ def build() -> dict:
         owners = [c for c in sorted(shapes) if shapes[c].contains(pt)]
         assert len(owners) == 1, (name, owners)
         props = {"kind": "place", "name": name, "type": typ, "ward_code": owners[0]}
+        if name in STREET_WARDS:
+            assert owners[0] in STREET_WARDS[name], (name, owners)
+            props["wards"] = STREET_WARDS[name]
         if aliases:
             props["aliases"] = aliases[0]
         features.append({

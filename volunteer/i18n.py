@@ -6,7 +6,7 @@ from flask import current_app, has_request_context, request, session
 from flask_babel import get_locale, ngettext
 
 from .clock import as_stored, to_local, utcnow
-from . import campaigns, lifecycle
+from . import campaigns, lifecycle, routing
 
 
 def select_locale() -> str:
@@ -83,6 +83,10 @@ def visit_outcome_label(outcome: str) -> str:
     return campaigns.VISIT_OUTCOME_LABELS.get(outcome, outcome)
 
 
+def routing_reason_label(reason: str | None) -> str:
+    return str(routing.ROUTING_REASON_LABELS.get(reason, reason or ""))
+
+
 def register_filters(app) -> None:
     app.jinja_env.filters["local_date"] = format_date
     app.jinja_env.filters["local_datetime"] = format_datetime
@@ -91,6 +95,7 @@ def register_filters(app) -> None:
     app.jinja_env.filters["event_label"] = event_label
     app.jinja_env.filters["category_label"] = category_label
     app.jinja_env.filters["visit_outcome_label"] = visit_outcome_label
+    app.jinja_env.filters["routing_reason_label"] = routing_reason_label
 
     @app.context_processor
     def language_context():

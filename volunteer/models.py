@@ -25,7 +25,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from .clock import utcnow
 from .extensions import db
 from .lifecycle import Status
-from .vocabulary import Channel, LocationSource, Role, VisitOutcome
+from .vocabulary import Channel, LocationSource, Role, RoutingReason, VisitOutcome
 
 
 def one_of(column: str, values) -> CheckConstraint:
@@ -209,6 +209,7 @@ class Ticket(db.Model):
         one_of("status", Status),
         one_of("channel", Channel),
         one_of("location_source", LocationSource),
+        one_of("routing_reason", RoutingReason),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -226,6 +227,8 @@ class Ticket(db.Model):
     ward_id: Mapped[int | None] = mapped_column(ForeignKey("wards.id"))
     requested_ward_id: Mapped[int | None] = mapped_column(ForeignKey("wards.id"))
     ward_flagged: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Why routing left the ticket in triage, or flagged the picked ward (RoutingReason).
+    routing_reason: Mapped[str | None] = mapped_column(String(24))
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)

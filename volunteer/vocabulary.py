@@ -41,6 +41,16 @@ class LocationSource(StrEnum):
     API = "api"
 
 
+class RoutingReason(StrEnum):
+    """Why routing could not decide the ward (the ticket waits in triage), or why a
+    picked ward is flagged."""
+
+    NO_PLACE = "no_place"  # the address names no place we know
+    SEVERAL_CANDIDATES = "several_candidates"  # a merged ward, a long street, or a close call
+    OUT_OF_AREA = "out_of_area"  # the address names a unit outside the city
+    LOCATION_FAR = "location_far"  # the phone's location is far from the city
+
+
 class VisitOutcome(StrEnum):
     """What a door-to-door visit found."""
 

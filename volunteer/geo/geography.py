@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from flask import current_app
 
 from .city import load_city
+from .gazetteer import AddressMatch, OfflineGazetteer
 from .geocoder import make_geocoder
 from .locator import WardLocator
 from ..extensions import db
@@ -26,12 +27,19 @@ class Geography:
     area_codes: dict[int, str]  # ward id → routing area code
     centres: dict[str, tuple[float, float]]
     groups: dict[int, list[str]]  # merged ward id → its areas' codes
-    geocode: object = field(repr=False, default=None)
+    gazetteer: OfflineGazetteer = field(repr=False)
+    geocode: object = field(repr=False, default=None)  # a network geocoder, or None
 
     def locate(self, lat, lon, among=None):
         if self.locator is None or lat is None or lon is None:
             return None
         return self.locator.locate(lat, lon, among)
+
+    def resolve(self, address: str | None) -> AddressMatch:
+        return self.gazetteer.resolve(address)
+
+    def distance_from_city_km(self, lat: float, lon: float) -> float:
+        return self.locator.distance_km(lat, lon) if self.locator is not None else 0.0
 
 
 def load() -> Geography:
@@ -58,7 +66,8 @@ def load() -> Geography:
             if w.centre_lat is not None and w.centre_lon is not None
         },
         groups=groups,
-        geocode=make_geocoder(
+        gazetteer=OfflineGazetteer(city),
+        geocode=None if config["GEOCODER"].strip().lower() == "offline" else make_geocoder(
             config["GEOCODER"], city, user_agent=config["GEOCODER_USER_AGENT"]
         ),
     )

@@ -111,6 +111,15 @@ class WardLocator:
                 return code
         return None
 
+    def distance_km(self, lat: float, lon: float) -> float:
+        """How far (lat, lon) lies outside the wards' bounding box, in km; 0 inside.
+        Equirectangular: exact enough for "is the phone anywhere near the city"."""
+        minx, miny, maxx, maxy = self.bounds
+        dx = max(minx - lon, 0.0, lon - maxx)
+        dy = max(miny - lat, 0.0, lat - maxy)
+        km_per_degree = 111.32
+        return math.hypot(dx * km_per_degree * math.cos(math.radians(lat)), dy * km_per_degree)
+
     def locate_among(self, lat: float, lon: float, codes: Iterable[str]) -> str | None:
         """locate() restricted to the given ward codes (e.g. one merged ward's areas)."""
         return self.locate(lat, lon, among=codes)
