@@ -1,6 +1,6 @@
 """tickets.routing_reason: why routing left a ticket in triage, or flagged its picked ward
 
-Revision ID: 0007_routing_reason
+Revision ID: 0006_routing_reason
 Revises: 0005_known_values_only
 Create Date: 2026-12-03 10:00:00
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = "0007_routing_reason"
+revision = "0006_routing_reason"
 down_revision = "0005_known_values_only"
 branch_labels = None
 depends_on = None
