@@ -250,9 +250,10 @@ def set_target(campaign: Campaign, ward_id: int, households: int) -> None:
 
 
 def visit_points(campaign_id: int, limit: int) -> list[tuple]:
-    """(lat, lon, outcome, label, created_at) of the newest located visits."""
+    """(lat, lon, outcome, typed street, ward name, created_at) of the newest located visits."""
     return db.session.execute(
-        select(Visit.lat, Visit.lon, Visit.outcome, Visit.household_label, Visit.created_at)
+        select(Visit.lat, Visit.lon, Visit.outcome, Visit.street, Ward.name, Visit.created_at)
+        .join(Ward, Ward.id == Visit.ward_id)
         .where(Visit.campaign_id == campaign_id, Visit.lat.is_not(None), Visit.lon.is_not(None))
         .order_by(Visit.created_at.desc(), Visit.id.desc())
         .limit(limit)

@@ -243,3 +243,24 @@ class OfflineGazetteer(Geocoder):
 
     def reverse(self, query, *, exactly_one=True, timeout=None):
         raise NotImplementedError("OfflineGazetteer does not reverse-geocode; use WardLocator")
+
+
+def street_names(city: Mapping) -> dict[tuple[str, ...], str]:
+    """The city's streets, by the word tokens of each name and alias -> the street's name."""
+    names: dict[tuple[str, ...], str] = {}
+    for f in city.get("features", []):
+        p = f.get("properties") or {}
+        if p.get("kind") == "place" and p.get("type") == "street":
+            for alias in [p["name"], *p.get("aliases", [])]:
+                if _tokens(alias):
+                    names[_tokens(alias)] = p["name"]
+    return names
+
+
+def known_street(text: str | None, streets: Mapping[tuple[str, ...], str]) -> str | None:
+    """The city street `text` names as whole words (any case, with or without accents),
+    the longest match when it names several; None when it names none of them."""
+    toks = _tokens(text or "")
+    found = [(len(alias), name) for alias, name in streets.items()
+             for i in range(len(toks) - len(alias) + 1) if toks[i:i + len(alias)] == alias]
+    return max(found)[1] if found else None

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from flask import current_app
 
 from .city import load_city
+from .gazetteer import street_names
 from .geocoder import make_geocoder
 from .locator import WardLocator
 from ..extensions import db
@@ -26,6 +27,7 @@ class Geography:
     area_codes: dict[int, str]  # ward id → routing area code
     centres: dict[str, tuple[float, float]]
     groups: dict[int, list[str]]  # merged ward id → its areas' codes
+    streets: dict[tuple[str, ...], str] = field(default_factory=dict)  # gazetteer.street_names
     geocode: object = field(repr=False, default=None)
 
     def locate(self, lat, lon, among=None):
@@ -58,6 +60,7 @@ def load() -> Geography:
             if w.centre_lat is not None and w.centre_lon is not None
         },
         groups=groups,
+        streets=street_names(city),
         geocode=make_geocoder(
             config["GEOCODER"], city, user_agent=config["GEOCODER_USER_AGENT"]
         ),
