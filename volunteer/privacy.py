@@ -69,6 +69,8 @@ MASK = "***"
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # The phone matcher does not read "_" as a separator; NFKC has already made NBSPs spaces.
 _PHONE_SEPARATORS = str.maketrans({"_": " "})
+_WORD = re.compile(r"\w+")
+_DIGIT = re.compile(r"\d")
 _FEWEST_PHONE_DIGITS = 7  # below this the matcher cannot find a number: skip it
 _HONORIFICS = ("ong", "ba", "anh", "chi", "co", "chu", "bac", "cu", "em", "di", "me", "bo", "thim", "mo")
 # Words that locate a door, folded ("số nhà 12", "kiệt 45/3", "k12"), and numbers like 12/3.
@@ -106,20 +108,29 @@ def publish_ticket(ticket: Ticket) -> Published:
                    name=ticket.resident_name, email=ticket.email)
 
 
-@lru_cache(maxsize=4096)
-def _fold_char(ch: str) -> str:
-    return strip_diacritics(ch).casefold()
+class _FoldTable(dict):
+    """str.translate's table: each character lower-cased without accents, computed once."""
+
+    uneven: set[str] = set()  # characters that fold to more or fewer than one
+
+    def __missing__(self, code: int) -> str:
+        folded = self[code] = strip_diacritics(chr(code)).casefold()
+        if len(folded) != 1:
+            self.uneven.add(chr(code))
+        return folded
+
+
+_FOLD = _FoldTable()
 
 
 def _fold(text: str) -> tuple[str, list[int]]:
     """A lower-case, accentless copy of `text` and, for each of its characters, the
     index of the character of `text` it came from (folding may change lengths)."""
-    folded, origin = [], []
-    for index, ch in enumerate(text):
-        for part in _fold_char(ch):
-            folded.append(part)
-            origin.append(index)
-    return "".join(folded), origin
+    folded = text.translate(_FOLD)
+    if len(folded) == len(text) and not _FoldTable.uneven.intersection(text):
+        return folded, list(range(len(text)))
+    origin = [index for index, ch in enumerate(text) for _ in range(len(_FOLD[ord(ch)]))]
+    return folded, origin
 
 
 def _words(text: str) -> str:
@@ -141,7 +152,7 @@ def _masked(text: str, name, email, address, streets) -> str:
     # the spans found are spans of the text returned.
     text = unicodedata.normalize("NFKC", text)
     spans = [m.span() for m in _EMAIL.finditer(text)]
-    if sum(ch.isdigit() for ch in text) >= _FEWEST_PHONE_DIGITS:
+    if len(_DIGIT.findall(text)) >= _FEWEST_PHONE_DIGITS:
         spans += [(m.start, m.end) for m in PhoneNumberMatcher(
             text.translate(_PHONE_SEPARATORS), "VN", leniency=Leniency.POSSIBLE)]
     folded, origin = _fold(text)
@@ -149,15 +160,24 @@ def _masked(text: str, name, email, address, streets) -> str:
     doors = _street_doors(tuple(sorted(set(streets.values()))))
     if doors is not None:
         patterns.append(doors)
+    found = [m.span() for pattern in patterns for m in pattern.finditer(folded) if m.end() > m.start()]
+    # The resident's own words as runs of whole words, whatever lies between them.
+    tokens = [(m.group(), m.start(), m.end()) for m in _WORD.finditer(folded)]
+    words = [token[0] for token in tokens]
+    given = _WORD.findall(_fold(name or "")[0])[-1:]
+    runs = [*([honorific, *given] for honorific in _HONORIFICS if given)]
     for secret in (name, email, address, (address or "").split(",")[0]):
-        if secret and len(_fold(secret)[0].strip()) >= 3:
-            patterns.append(re.compile(_words(secret)))
-    given = _fold(name or "")[0].split()[-1:]
-    if given:
-        patterns.append(re.compile(r"(?<!\w)(?:" + "|".join(_HONORIFICS) + r")\s+" + _words(given[0])))
-    for pattern in patterns:
-        spans += [(origin[m.start()], origin[m.end() - 1] + 1)
-                  for m in pattern.finditer(folded) if m.end() > m.start()]
+        run = _WORD.findall(_fold(secret or "")[0])
+        if len("".join(run)) >= 3:
+            runs.append(run)
+    starts: dict[str, list[int]] = {}
+    for i, word in enumerate(words):
+        starts.setdefault(word, []).append(i)
+    for run in runs:
+        for i in starts.get(run[0], ()):
+            if words[i:i + len(run)] == run:
+                found.append((tokens[i][1], tokens[i + len(run) - 1][2]))
+    spans += [(origin[start], origin[end - 1] + 1) for start, end in found]
     return _replace(text, spans)
 
 

@@ -261,6 +261,8 @@ def known_street(text: str | None, streets: Mapping[tuple[str, ...], str]) -> st
     """The city street `text` names as whole words (any case, with or without accents),
     the longest match when it names several; None when it names none of them."""
     toks = _tokens(text or "")
-    found = [(len(alias), name) for alias, name in streets.items()
-             for i in range(len(toks) - len(alias) + 1) if toks[i:i + len(alias)] == alias]
-    return max(found)[1] if found else None
+    for length in sorted({len(alias) for alias in streets}, reverse=True):
+        for i in range(len(toks) - length + 1):
+            if toks[i:i + length] in streets:
+                return streets[toks[i:i + length]]
+    return None
