@@ -84,6 +84,9 @@ def register(app) -> None:
     # Registered after Flask-SQLAlchemy's teardown, so it runs before it (Flask runs
     # teardowns in reverse); Flask-SQLAlchemy's then finds no session left to close.
     app.teardown_appcontext(release_session)
+    # Migrations run in the same process (alembic's fileConfig) disable existing loggers;
+    # an error the app cannot log is an error nobody hears of.
+    app.logger.disabled = False
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
