@@ -7,8 +7,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from volunteer import limits
 from volunteer.extensions import db
-from volunteer.models import Ticket
+from volunteer.models import Ticket, Visit
 from volunteer.phones import InvalidPhone, normalize_phone
 
 from .conftest import csrf_from
@@ -25,7 +26,17 @@ HYPOTHESIS = settings(max_examples=60, deadline=None,
                       suppress_health_check=[HealthCheck.function_scoped_fixture,
                                              HealthCheck.too_slow])
 
+# Text at and just past every maximum, without a house number (so a derived street is as
+# long as it gets): PostgreSQL refuses what does not fit, SQLite never checks.
+LIMITS = sorted({limits.NAME_MAX, limits.PHONE_TYPED_MAX, limits.EMAIL_MAX, limits.ADDRESS_MAX,
+                 limits.STREET_MAX, limits.DESCRIPTION_MAX, limits.OPEN311_DESCRIPTION_MAX,
+                 limits.PREFERRED_TIME_MAX, limits.MEDIA_URL_MAX, limits.HOUSEHOLD_LABEL_MAX,
+                 limits.SHORT_NOTE_MAX})
+at_the_limits = st.builds(lambda length, past, word: (word * length)[:length + past],
+                          st.sampled_from(LIMITS), st.sampled_from([0, 1]),
+                          st.sampled_from(["Lê Duẩn kéo dài ", "Hộ ông Trần Văn Bình ", "x", "Ẩ"]))
 any_text = st.one_of(
+    at_the_limits,
     st.text(max_size=40),
     st.text(min_size=100, max_size=400),
     st.text(alphabet=st.characters(codec="utf-8"), max_size=2500),
@@ -60,13 +71,13 @@ def is_valid(form: dict) -> bool:
     if "\x00" in "".join(form.values()):
         return False
     return (
-        bool(form["name"].strip()) and len(form["name"]) <= 120
-        and len(form["phone"]) <= 30
+        bool(form["name"].strip()) and len(form["name"]) <= limits.NAME_MAX
+        and len(form["phone"]) <= limits.PHONE_TYPED_MAX
         and form["category"] in CATEGORIES
         and form["consent"] not in ("", None)
-        and len(form["address"]) <= 300
-        and len(form["description"]) <= 2000
-        and len(form["preferred_time"]) <= 120
+        and len(form["address"]) <= limits.ADDRESS_MAX
+        and len(form["description"]) <= limits.DESCRIPTION_MAX
+        and len(form["preferred_time"]) <= limits.PREFERRED_TIME_MAX
     )
 
 
@@ -198,3 +209,62 @@ def test_open311_post_never_fails_and_errors_store_nothing(make_app, backend):
     check()
     # Both sides of the property were exercised.
     assert any(s in (200, 201) for s in outcomes) and any(s >= 400 for s in outcomes)
+
+
+# --- the door-to-door visit form ---------------------------------------------------------
+
+VISIT_GOOD = {"street": "Lê Duẩn", "household": "12", "outcome": "needs_follow_up",
+              "resident_name": "Trần Văn Bình", "resident_phone": "0912 000 222", "consent": "y",
+              "note": "Cần cài VNeID", "lat": "16.8195", "lon": "107.1028"}
+visit_submission = st.one_of(
+    st.builds(lambda name, value: {**VISIT_GOOD, name: value}, st.sampled_from(sorted(VISIT_GOOD)),
+              any_text),
+    st.fixed_dictionaries({name: st.one_of(st.just(value), at_the_limits)
+                           for name, value in VISIT_GOOD.items()}))
+
+
+def test_visit_form_never_fails_and_stores_only_what_fits(make_app, backend):
+    """Any text, at and past every maximum, in any visit field: a 302 or a 400, never a 500;
+    a stored visit (and its follow-up ticket) always fits its columns."""
+    from datetime import timedelta
+
+    from volunteer import campaigns
+    from volunteer.clock import local_date, utcnow
+    from volunteer.models import Category, User
+
+    from .factories import make_user, ward
+
+    app = make_app()
+    with app.app_context():
+        user = make_user("volunteer", "19333")
+        today = local_date(utcnow())
+        vneid = db.session.scalar(select(Category.id).where(Category.code == "vneid"))
+        campaign_id = campaigns.create_campaign(
+            name="Tuần lễ VNeID", starts_on=today - timedelta(days=1), ends_on=today + timedelta(days=1),
+            category_ids=[vneid]).id
+        ward_id = ward("19333").id
+        user_id = user.id
+        db.session.commit()
+    client = app.test_client()
+    with app.app_context(), client.session_transaction() as session:
+        session["_user_id"] = db.session.get(User, user_id).get_id()
+        session["_fresh"] = True
+    token = csrf_from(client.get("/field/").get_data(as_text=True))
+    outcomes = []
+
+    @HYPOTHESIS
+    @given(form=visit_submission)
+    def check(form):
+        before = count_in(app, Visit)
+        response = client.post(f"/field/?campaign={campaign_id}", data={
+            **form, "csrf_token": token, "campaign": campaign_id, "ward": ward_id, "save": "1"})
+        assert response.status_code in (302, 400), response.status_code
+        outcomes.append(response.status_code)
+        after = count_in(app, Visit)
+        assert after == before + (1 if response.status_code == 302 else 0)
+        if response.status_code == 302:
+            assert len(form["household"]) <= limits.HOUSEHOLD_LABEL_MAX
+            assert len(form["street"]) <= limits.STREET_MAX
+
+    check()
+    assert 302 in outcomes and 400 in outcomes

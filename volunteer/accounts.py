@@ -17,14 +17,12 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from . import catalog
 from .domain_errors import DomainError
 from .extensions import db
+from .limits import EMAIL_MAX, NAME_MAX, PASSWORD_MAX
 from .models import AuditLog, Team, User, Ward
 from .vocabulary import COORDINATOR_ROLES, FIELD_ROLES, AuditAction, Role
 from .phones import InvalidPhone, normalize_phone
 
-NAME_MAX = 120
-EMAIL_MAX = 254
 PASSWORD_MIN = 8
-PASSWORD_MAX = 128
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 

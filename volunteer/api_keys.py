@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from .extensions import db
 from .clock import utcnow
+from .limits import ORGANISATION_MAX, fit
 from .models import ApiKey, AuditLog
 from .vocabulary import AuditAction
 
@@ -43,7 +44,7 @@ def issue(organisation: str, *, consent_attested: bool, now: datetime | None = N
     now = now or utcnow()
     plain = KEY_MARKER + secrets.token_urlsafe(32)
     key = ApiKey(
-        organisation=organisation[:160],
+        organisation=fit(organisation, ORGANISATION_MAX),
         key_prefix=plain[:PREFIX_LENGTH],
         key_hash=fingerprint(plain),
         consent_attested_at=now,

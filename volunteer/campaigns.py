@@ -16,6 +16,7 @@ from sqlalchemy import distinct, func, select
 from . import tickets
 from .clock import local_date, local_midnight_utc, utcnow
 from .extensions import db
+from .limits import ADDRESS_MAX, CAMPAIGN_NAME_MAX, HELPED_WITH_MAX, HOUSEHOLD_LABEL_MAX, STREET_MAX, fit
 from .domain_errors import DomainError
 from .models import Campaign, CampaignTarget, Category, Ticket, Visit, Ward
 from .privacy import mask_id_numbers, street_of
@@ -45,7 +46,7 @@ def household_key(label: str) -> str:
     "12  Lê Duẩn" and "12 lê duẩn" are one household."""
     text = unicodedata.normalize("NFC", label or "").casefold()
     text = re.sub(r"[\s,.;]+", " ", text).strip()
-    return text[:200]
+    return fit(text, HOUSEHOLD_LABEL_MAX)
 
 
 def create_campaign(
@@ -73,7 +74,7 @@ def create_campaign(
         if value is None or value < 0:
             raise CampaignError(_l("Số hộ mục tiêu phải là số không âm."))
     campaign = Campaign(
-        name=name[:160],
+        name=fit(name, CAMPAIGN_NAME_MAX),
         starts_on=starts_on,
         ends_on=ends_on,
         created_by_id=created_by_id,
@@ -166,13 +167,13 @@ def log_visit(campaign: Campaign, volunteer, visit: VisitInput, now: datetime | 
         campaign_id=campaign.id,
         ward_id=visit.ward_id,
         volunteer_id=volunteer.id,
-        household_label=mask_id_numbers(label)[:200],
+        household_label=fit(mask_id_numbers(label), HOUSEHOLD_LABEL_MAX),
         household_key=household_key(mask_id_numbers(label)),
-        street=(visit.street or street_of(label) or None),
+        street=fit(visit.street or street_of(label), STREET_MAX) or None,
         lat=visit.lat,
         lon=visit.lon,
         outcome=visit.outcome,
-        helped_with=mask_id_numbers(visit.helped_with or "")[:255],
+        helped_with=fit(mask_id_numbers(visit.helped_with or ""), HELPED_WITH_MAX),
         note=mask_id_numbers(visit.note) if visit.note else None,
         ticket_id=ticket.id if ticket is not None else None,
         created_at=now,
@@ -184,8 +185,8 @@ def log_visit(campaign: Campaign, volunteer, visit: VisitInput, now: datetime | 
 
 def _address(label: str, street: str | None) -> str:
     if street and street.casefold() not in label.casefold():
-        return f"{label}, {street}"[:300]
-    return label[:300]
+        return fit(f"{label}, {street}", ADDRESS_MAX)
+    return fit(label, ADDRESS_MAX)
 
 
 @dataclass
@@ -249,9 +250,10 @@ def set_target(campaign: Campaign, ward_id: int, households: int) -> None:
 
 
 def visit_points(campaign_id: int, limit: int) -> list[tuple]:
-    """(lat, lon, outcome, label, created_at) of the newest located visits."""
+    """(lat, lon, outcome, typed street, ward name, created_at) of the newest located visits."""
     return db.session.execute(
-        select(Visit.lat, Visit.lon, Visit.outcome, Visit.household_label, Visit.created_at)
+        select(Visit.lat, Visit.lon, Visit.outcome, Visit.street, Ward.name, Visit.created_at)
+        .join(Ward, Ward.id == Visit.ward_id)
         .where(Visit.campaign_id == campaign_id, Visit.lat.is_not(None), Visit.lon.is_not(None))
         .order_by(Visit.created_at.desc(), Visit.id.desc())
         .limit(limit)

@@ -61,7 +61,8 @@ def from_environment(instance_path: str, given: dict | None = None) -> dict:
         "EMBEDDED": embedded,
         "SECRET_KEY": secret_key,
         "SQLALCHEMY_DATABASE_URI": normalize_database_url(database_url),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # A statement that fails is logged without its values: they hold what residents typed.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,

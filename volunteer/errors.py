@@ -1,11 +1,12 @@
 """Error pages: in the user's language, HTML for people, JSON for machines, never a
 traceback."""
 import logging
+import traceback
 
 from flask import render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError, InterfaceError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db
@@ -83,6 +84,9 @@ def register(app) -> None:
     # Registered after Flask-SQLAlchemy's teardown, so it runs before it (Flask runs
     # teardowns in reverse); Flask-SQLAlchemy's then finds no session left to close.
     app.teardown_appcontext(release_session)
+    # Migrations run in the same process (alembic's fileConfig) disable existing loggers;
+    # an error the app cannot log is an error nobody hears of.
+    app.logger.disabled = False
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
@@ -101,6 +105,20 @@ def register(app) -> None:
         db.session.rollback()
         app.logger.warning("database unavailable: %s", type(error).__name__)
         return unavailable_response()
+
+    @app.errorhandler(DBAPIError)
+    def database_error(error):
+        db.session.rollback()
+        # Never the driver's message: PostgreSQL's DETAIL repeats the failing row (the
+        # resident's name, phone, description). Where it failed and which rule it broke
+        # are enough to find the bug; the values are hidden by hide_parameters.
+        diag = getattr(error.orig, "diag", None)
+        rule = " ".join(f"{name}={getattr(diag, name)}" for name in
+                        ("sqlstate", "table_name", "column_name", "constraint_name")
+                        if diag is not None and getattr(diag, name, None))
+        app.logger.error("database error %s %s\n%s", type(error.orig).__name__, rule,
+                         "".join(traceback.format_tb(error.__traceback__)))
+        return error_response(500)
 
     @app.errorhandler(Exception)
     def unexpected(error):

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from .extensions import db
 from .i18n import format_datetime
 from .models import AuditLog, Campaign, Category, Team, Ticket, User, Visit, Ward
-from .privacy import rough_coordinate
+from .privacy import publish, rough_coordinate
 from .figures import Filters, ticket_conditions, within_local_days
 from .vocabulary import AuditAction
 
@@ -90,13 +90,15 @@ def ticket_rows(filters: Filters, personal: bool, language: str = "vi") -> Itera
 
     def rows():
         for ticket, ward, team, category in db.session.execute(query):
-            lat, lon = ticket.lat, ticket.lon
+            lat, lon, street = ticket.lat, ticket.lon, ticket.street
             if not personal:
                 lat, lon = rough_coordinate(lat), rough_coordinate(lon)
+                street = publish(description=None, address=ticket.address or ticket.street,
+                                 ward_name=ward).street
             row = [ticket.reference, format_datetime(ticket.created_at), ward or "", team or "",
                    category.label(language), ticket.channel, ticket.status,
                    format_datetime(ticket.claimed_at), format_datetime(ticket.resolved_at),
-                   format_datetime(ticket.closed_at), ticket.outcome, ticket.street, lat, lon]
+                   format_datetime(ticket.closed_at), ticket.outcome, street, lat, lon]
             if personal:
                 row += [ticket.resident_name, ticket.phone, ticket.email, ticket.address,
                         ticket.description]
@@ -128,10 +130,11 @@ def visit_rows(filters: Filters, personal: bool) -> Iterator[str]:
 
     def rows():
         for visit, campaign, ward, volunteer, reference in db.session.execute(query):
-            lat, lon = visit.lat, visit.lon
+            lat, lon, street = visit.lat, visit.lon, visit.street
             if not personal:
                 lat, lon = rough_coordinate(lat), rough_coordinate(lon)
-            row = [campaign, format_datetime(visit.created_at), ward, volunteer, visit.street,
+                street = publish(description=None, address=visit.street, ward_name=ward).street
+            row = [campaign, format_datetime(visit.created_at), ward, volunteer, street,
                    visit.outcome, visit.helped_with, reference, lat, lon]
             if personal:
                 row += [visit.household_label, visit.note]

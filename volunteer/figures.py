@@ -351,10 +351,15 @@ class PointRow:
     category_id: int
     created_at: datetime
     description: str
+    # Only to mask the description (privacy.publish); never drawn.
+    address: str | None
+    resident_name: str | None
+    email: str | None
 
 
 POINT_COLUMNS = (Ticket.id, Ticket.lat, Ticket.lon, Ticket.status, Ticket.reference,
-                 Ticket.category_id, Ticket.created_at, Ticket.description)
+                 Ticket.category_id, Ticket.created_at, Ticket.description, Ticket.address,
+                 Ticket.resident_name, Ticket.email)
 
 
 def _point_query(conditions, order, cap: int):

@@ -6,12 +6,12 @@ import math
 
 from flask_babel import gettext, lazy_gettext as _l, ngettext
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, TelField
-from wtforms.validators import Length, ValidationError
+from wtforms import HiddenField, StringField, TelField
+from wtforms.validators import InputRequired, Length, ValidationError
 
+from .limits import PHONE_TYPED_MAX
 from .phones import InvalidPhone, normalize_phone
 
-PHONE_MAX = 30
 LOCATION_SOURCES = ("device", "map_pin")
 LATITUDE_RANGE = (-90, 90)
 LONGITUDE_RANGE = (-180, 180)
@@ -70,6 +70,17 @@ class Form(FlaskForm):
             return _translations
 
 
+TOO_LONG = _l("Tối đa %(max)d ký tự.")
+
+
+def required_text(label, limit: int, missing, too_long=TOO_LONG, *, field=StringField,
+                  exactly: bool = False, validators=()):
+    """A field that must be filled and fits its column (limit comes from volunteer/limits.py;
+    WTForms renders it as maxlength). `exactly` asks for exactly `limit` characters."""
+    length = Length(min=limit if exactly else -1, max=limit, message=too_long)
+    return field(label, validators=[InputRequired(message=missing), length, *validators])
+
+
 def parse_coordinate(raw: str | None, low: float, high: float) -> float | None:
     """A latitude or longitude typed or sent by a phone: None when empty, else a finite
     number within [low, high], or a ValidationError a resident can read."""
@@ -91,7 +102,7 @@ class PhoneField(TelField):
     condition the form sets) also skips the number check."""
 
     def __init__(self, label=None, validators=(), too_long=None, **kwargs):
-        super().__init__(label, [Length(max=PHONE_MAX, message=too_long), *validators], **kwargs)
+        super().__init__(label, [Length(max=PHONE_TYPED_MAX, message=too_long), *validators], **kwargs)
         self.normalized: str | None = None
 
     def post_validate(self, form, validation_stopped):

@@ -24,6 +24,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from .clock import utcnow
 from .extensions import db
+from .limits import (ADDRESS_MAX, CAMPAIGN_NAME_MAX, EMAIL_MAX, HELPED_WITH_MAX, HOUSEHOLD_LABEL_MAX,
+                     MEDIA_URL_MAX, NAME_MAX, ORGANISATION_MAX, PHONE_MAX, PREFERRED_TIME_MAX,
+                     STREET_MAX, SUBMISSION_KEY_MAX, TEAM_NAME_MAX)
 from .lifecycle import Status
 from .vocabulary import Channel, LocationSource, Role, RoutingReason, VisitOutcome
 
@@ -88,7 +91,7 @@ class Team(db.Model):
     __tablename__ = "teams"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(160), unique=True)
+    name: Mapped[str] = mapped_column(String(TEAM_NAME_MAX), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
@@ -121,9 +124,9 @@ class User(UserMixin, db.Model):
     __table_args__ = (one_of("role", Role),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(120))
-    phone: Mapped[str | None] = mapped_column(String(16), unique=True)
-    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(NAME_MAX))
+    phone: Mapped[str | None] = mapped_column(String(PHONE_MAX), unique=True)
+    email: Mapped[str | None] = mapped_column(String(EMAIL_MAX), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16), default=Role.VOLUNTEER)
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
@@ -155,7 +158,7 @@ class ApiKey(db.Model):
     __tablename__ = "api_keys"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    organisation: Mapped[str] = mapped_column(String(160))
+    organisation: Mapped[str] = mapped_column(String(ORGANISATION_MAX))
     key_prefix: Mapped[str] = mapped_column(String(12))
     key_hash: Mapped[str] = mapped_column(String(128), unique=True)
     consent_attested_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
@@ -167,7 +170,7 @@ class Campaign(db.Model):
     __tablename__ = "campaigns"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(160))
+    name: Mapped[str] = mapped_column(String(CAMPAIGN_NAME_MAX))
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date] = mapped_column(Date)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -215,14 +218,14 @@ class Ticket(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(16), unique=True)
     # A client-made token for the form or API call, so a double submit creates one ticket.
-    submission_key: Mapped[str | None] = mapped_column(String(80), unique=True)
+    submission_key: Mapped[str | None] = mapped_column(String(SUBMISSION_KEY_MAX), unique=True)
 
-    resident_name: Mapped[str | None] = mapped_column(String(120))
-    phone: Mapped[str | None] = mapped_column(String(16))
+    resident_name: Mapped[str | None] = mapped_column(String(NAME_MAX))
+    phone: Mapped[str | None] = mapped_column(String(PHONE_MAX))
     phone_last4: Mapped[str] = mapped_column(String(4))
-    email: Mapped[str | None] = mapped_column(String(254))
-    address: Mapped[str | None] = mapped_column(String(300))
-    street: Mapped[str | None] = mapped_column(String(160))
+    email: Mapped[str | None] = mapped_column(String(EMAIL_MAX))
+    address: Mapped[str | None] = mapped_column(String(ADDRESS_MAX))
+    street: Mapped[str | None] = mapped_column(String(STREET_MAX))
 
     ward_id: Mapped[int | None] = mapped_column(ForeignKey("wards.id"))
     requested_ward_id: Mapped[int | None] = mapped_column(ForeignKey("wards.id"))
@@ -240,8 +243,8 @@ class Ticket(db.Model):
     needs_elderly: Mapped[bool] = mapped_column(Boolean, default=False)
     needs_disability: Mapped[bool] = mapped_column(Boolean, default=False)
     needs_home_visit: Mapped[bool] = mapped_column(Boolean, default=False)
-    preferred_time: Mapped[str | None] = mapped_column(String(120))
-    media_url: Mapped[str | None] = mapped_column(String(500))
+    preferred_time: Mapped[str | None] = mapped_column(String(PREFERRED_TIME_MAX))
+    media_url: Mapped[str | None] = mapped_column(String(MEDIA_URL_MAX))
     consent_at: Mapped[datetime] = mapped_column(DateTime)
     api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"))
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"))
@@ -310,14 +313,14 @@ class Visit(db.Model):
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
     ward_id: Mapped[int] = mapped_column(ForeignKey("wards.id"))
     volunteer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    household_label: Mapped[str] = mapped_column(String(200))
+    household_label: Mapped[str] = mapped_column(String(HOUSEHOLD_LABEL_MAX))
     # Lower-cased, space-folded label: a household visited twice counts once.
-    household_key: Mapped[str] = mapped_column(String(200))
-    street: Mapped[str | None] = mapped_column(String(160))
+    household_key: Mapped[str] = mapped_column(String(HOUSEHOLD_LABEL_MAX))
+    street: Mapped[str | None] = mapped_column(String(STREET_MAX))
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
     outcome: Mapped[str] = mapped_column(String(24))
-    helped_with: Mapped[str] = mapped_column(String(255), default="")
+    helped_with: Mapped[str] = mapped_column(String(HELPED_WITH_MAX), default="")
     note: Mapped[str | None] = mapped_column(Text)
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -1,5 +1,6 @@
 """The volunteer's lists: the team's queue and "my tickets". Plain values in, plain
-rows out; no personal data leaves this module, so a template cannot leak it.
+rows out; no personal data leaves this module (free text goes through privacy.publish),
+so a template cannot leak it.
 
 Distance ordering happens in SQL with an equirectangular approximation (plain
 arithmetic, the same on SQLite and PostgreSQL); geopy's exact geodesic distance is
@@ -21,7 +22,7 @@ from . import lifecycle
 from .clock import utcnow
 from .lifecycle import Status
 from .models import Category, Ticket, Ward
-from .privacy import rough_coordinate
+from .privacy import publish, rough_coordinate
 
 PER_PAGE = 20
 ORDERS = ("newest", "oldest", "nearest")
@@ -91,7 +92,9 @@ _COLUMNS = (
     Ticket.needs_home_visit,
     Ticket.lat,
     Ticket.lon,
-    Ticket.street,
+    Ticket.address,
+    Ticket.resident_name,
+    Ticket.email,
     Ticket.assignee_id,
 )
 
@@ -99,8 +102,11 @@ _COLUMNS = (
 def _rows(statement, user_id: int | None, origin: tuple[float, float] | None = None):
     rows = []
     for (id_, reference, status, name_vi, name_en, ward_name, created_at, description,
-         elderly, disability, home_visit, lat, lon, street, assignee_id) in db.session.execute(statement):
+         elderly, disability, home_visit, lat, lon, address, name, email,
+         assignee_id) in db.session.execute(statement):
         rough_lat, rough_lon = rough_coordinate(lat), rough_coordinate(lon)
+        published = publish(description=description or "", address=address, ward_name=ward_name,
+                            name=name, email=email)
         rows.append(
             QueueRow(
                 id=id_,
@@ -110,13 +116,13 @@ def _rows(statement, user_id: int | None, origin: tuple[float, float] | None = N
                 category_en=name_en,
                 ward_name=ward_name,
                 created_at=created_at,
-                description=description or "",
+                description=published.description,
                 needs_elderly=bool(elderly),
                 needs_disability=bool(disability),
                 needs_home_visit=bool(home_visit),
                 rough_lat=rough_lat,
                 rough_lon=rough_lon,
-                street=street,
+                street=published.street,
                 mine=user_id is not None and assignee_id == user_id,
                 # From the rough point: the distance must not pin down a door either.
                 distance_km=distance_km(origin, (rough_lat, rough_lon)),

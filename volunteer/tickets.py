@@ -16,6 +16,7 @@ from .extensions import db
 from .clock import utcnow
 from .lifecycle import Action, Actor, ContactResult, Effect, Status, TransitionConflict
 from .models import Team, Ticket, TicketEvent, User, Ward, team_wards
+from .limits import STREET_MAX, fit
 from .privacy import mask_id_numbers, street_of
 from .references import new_reference
 from .routing import choose_team, route_ward
@@ -79,7 +80,7 @@ def create_ticket(request: Request, now: datetime | None = None) -> Ticket:
         phone_last4=request.phone[-4:],
         email=request.email,
         address=address,
-        street=street_of(address),
+        street=fit(street_of(address), STREET_MAX),
         ward_id=ward_id,
         requested_ward_id=request.ward_id,
         ward_flagged=routed.flagged,

@@ -400,3 +400,26 @@ class OfflineGazetteer(Geocoder):
 
     def reverse(self, query, *, exactly_one=True, timeout=None):
         raise NotImplementedError("OfflineGazetteer does not reverse-geocode; use WardLocator")
+
+
+def street_names(city: Mapping) -> dict[tuple[str, ...], str]:
+    """The city's streets, by the word tokens of each name and alias -> the street's name."""
+    names: dict[tuple[str, ...], str] = {}
+    for f in city.get("features", []):
+        p = f.get("properties") or {}
+        if p.get("kind") == "place" and p.get("type") == "street":
+            for alias in [p["name"], *p.get("aliases", [])]:
+                if address_tokens(alias):
+                    names[address_tokens(alias)] = p["name"]
+    return names
+
+
+def known_street(text: str | None, streets: Mapping[tuple[str, ...], str]) -> str | None:
+    """The city street `text` names as whole words (any case, with or without accents),
+    the longest match when it names several; None when it names none of them."""
+    toks = address_tokens(text or "")
+    for length in sorted({len(alias) for alias in streets}, reverse=True):
+        for i in range(len(toks) - length + 1):
+            if toks[i:i + length] in streets:
+                return streets[toks[i:i + length]]
+    return None

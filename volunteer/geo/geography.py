@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from flask import current_app
 
 from .city import load_city
-from .gazetteer import AddressMatch, OfflineGazetteer
+from .gazetteer import AddressMatch, OfflineGazetteer, street_names
 from .geocoder import make_geocoder
 from .locator import WardLocator
 from ..extensions import db
@@ -28,6 +28,7 @@ class Geography:
     centres: dict[str, tuple[float, float]]
     groups: dict[int, list[str]]  # merged ward id → its areas' codes
     gazetteer: OfflineGazetteer = field(repr=False)
+    streets: dict[tuple[str, ...], str] = field(default_factory=dict)  # gazetteer.street_names
     geocode: object = field(repr=False, default=None)  # a network geocoder, or None
 
     def locate(self, lat, lon, among=None):
@@ -67,6 +68,7 @@ def load() -> Geography:
         },
         groups=groups,
         gazetteer=OfflineGazetteer(city),
+        streets=street_names(city),
         geocode=None if config["GEOCODER"].strip().lower() == "offline" else make_geocoder(
             config["GEOCODER"], city, user_agent=config["GEOCODER_USER_AGENT"]
         ),

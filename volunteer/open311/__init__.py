@@ -18,12 +18,6 @@ from ..domain_errors import DomainError
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 FORMATS = {"xml": "text/xml; charset=utf-8", "json": "application/json; charset=utf-8"}
-DESCRIPTION_MAX = 4000  # the spec's limit
-NAME_MAX = 120
-ADDRESS_MAX = 300
-PREFERRED_TIME_MAX = 120
-EMAIL_MAX = 254
-MEDIA_URL_MAX = 500
 WINDOW_DAYS = 90  # the spec's default and largest date range
 PAGE_SIZE_MAX = 1000  # the spec's default result cap
 IDS_MAX = 1000

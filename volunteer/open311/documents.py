@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Category, Ward
-from . import (PREFERRED_TIME_MAX, SPECIFICATION, Open311Error)
+from ..limits import PREFERRED_TIME_MAX
+from . import SPECIFICATION, Open311Error
 
 
 def check_jurisdiction(given: str | None, configured: str) -> None:

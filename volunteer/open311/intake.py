@@ -19,8 +19,9 @@ from ..clock import utcnow
 from ..models import ApiKey, Ticket, Ward
 from ..phones import InvalidPhone, normalize_phone
 from ..vocabulary import Channel, LocationSource
-from . import (DESCRIPTION_MAX, NAME_MAX, ADDRESS_MAX, PREFERRED_TIME_MAX, EMAIL_MAX, MEDIA_URL_MAX,
-               DUPLICATE_WINDOW, NEEDS, Open311Error)
+from ..limits import (ADDRESS_MAX, EMAIL_MAX, MEDIA_URL_MAX, NAME_MAX, OPEN311_DESCRIPTION_MAX,
+                      PHONE_TYPED_MAX, PREFERRED_TIME_MAX)
+from . import DUPLICATE_WINDOW, NEEDS, Open311Error
 from .documents import category_for
 
 
@@ -136,7 +137,7 @@ def parse_submission(form, api_key: ApiKey) -> Submission:
     category = category_for(service_code)
 
     problems = _Problems()
-    description = _text(form, "description", DESCRIPTION_MAX, problems, "description") or ""
+    description = _text(form, "description", OPEN311_DESCRIPTION_MAX, problems, "description") or ""
     first_name = _text(form, "first_name", NAME_MAX, problems, "first_name")
     last_name = _text(form, "last_name", NAME_MAX, problems, "last_name")
     address = _text(form, "address_string", ADDRESS_MAX, problems, "address_string")
@@ -144,7 +145,7 @@ def parse_submission(form, api_key: ApiKey) -> Submission:
     media_url = _text(form, "media_url", MEDIA_URL_MAX, problems, "media_url")
     account_id = _text(form, "account_id", 100, problems, "account_id")
     _text(form, "device_id", 200, problems, "device_id")  # accepted, not kept
-    raw_phone = _text(form, "phone", 30, problems, "phone")
+    raw_phone = _text(form, "phone", PHONE_TYPED_MAX, problems, "phone")
 
     phone = None
     if raw_phone is None:

@@ -9,7 +9,7 @@ from .. import lifecycle
 from ..clock import local_isoformat
 from ..extensions import db
 from ..models import Ticket, TicketEvent
-from ..privacy import public_address, public_text, rough_coordinate
+from ..privacy import publish_ticket, rough_coordinate
 from .intake import service_notice
 
 
@@ -52,20 +52,21 @@ def status_notes(ticket: Ticket, event: TicketEvent | None) -> str:
 
 def public_request(ticket: Ticket, event: TicketEvent | None, locale: str, zipcode: str | None,
                    notes: str | None = None) -> dict:
+    published = publish_ticket(ticket)
     return {
         "service_request_id": ticket.reference,
         "status": public_status(ticket.status),
         "status_notes": notes if notes is not None else status_notes(ticket, event),
         "service_name": ticket.category.label(locale),
         "service_code": ticket.category.code,
-        "description": public_text(ticket.description, ticket) or None,
+        "description": published.description or None,
         "agency_responsible": ticket.team.name if ticket.team is not None else None,
         "service_notice": service_notice(ticket),
         "requested_datetime": local_isoformat(ticket.created_at),
         "updated_datetime": local_isoformat(ticket.updated_at),
         # We promise no service level, so there is no date to expect.
         "expected_datetime": None,
-        "address": public_address(ticket),
+        "address": published.address,
         "zipcode": zipcode,
         "lat": rough_coordinate(ticket.lat),
         "long": rough_coordinate(ticket.lon),

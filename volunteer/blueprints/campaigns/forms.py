@@ -5,6 +5,7 @@ from wtforms.validators import InputRequired, Length, Optional, StopValidation, 
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ...forms import Form, LocationFields, PhoneField
+from ...limits import CAMPAIGN_NAME_MAX, HOUSEHOLD_LABEL_MAX, NAME_MAX, SHORT_NOTE_MAX, STREET_MAX
 
 
 class CampaignForm(Form):
@@ -12,7 +13,7 @@ class CampaignForm(Form):
     default to the ward's household count."""
 
     name = StringField(_l("Tên chiến dịch"), validators=[
-        InputRequired(message=_l("Vui lòng nhập tên chiến dịch.")), Length(max=160)])
+        InputRequired(message=_l("Vui lòng nhập tên chiến dịch.")), Length(max=CAMPAIGN_NAME_MAX)])
     categories = SelectMultipleField(
         _l("Nội dung trọng tâm"), coerce=int,
         widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
@@ -38,17 +39,17 @@ class VisitForm(LocationFields):
 
     campaign = HiddenField()
     ward = SelectField(_l("Phường"), coerce=int, validate_choice=True)
-    street = StringField(_l("Đường / tổ dân phố"), validators=[Optional(), Length(max=160)])
+    street = StringField(_l("Đường / tổ dân phố"), validators=[Optional(), Length(max=STREET_MAX)])
     household = StringField(_l("Số nhà hoặc tên hộ"), validators=[
-        InputRequired(message=_l("Vui lòng nhập địa chỉ hoặc tên hộ.")), Length(max=200)])
+        InputRequired(message=_l("Vui lòng nhập địa chỉ hoặc tên hộ.")), Length(max=HOUSEHOLD_LABEL_MAX)])
     outcome = RadioField(_l("Kết quả"), validators=[
         InputRequired(message=_l("Vui lòng chọn kết quả."))])
     helped_with = SelectMultipleField(
         _l("Đã hỗ trợ việc gì"), coerce=int,
         widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
         validators=[Optional()])
-    note = TextAreaField(_l("Ghi chú"), validators=[Optional(), Length(max=500)])
-    resident_name = StringField(_l("Họ tên người cần hỗ trợ thêm"), validators=[Optional(), Length(max=120)])
+    note = TextAreaField(_l("Ghi chú"), validators=[Optional(), Length(max=SHORT_NOTE_MAX)])
+    resident_name = StringField(_l("Họ tên người cần hỗ trợ thêm"), validators=[Optional(), Length(max=NAME_MAX)])
     resident_phone = PhoneField(_l("Số điện thoại để tổ gọi lại"),
                                 validators=[Optional(), _only_for_follow_up])
     consent = BooleanField(_l("Người dân đồng ý để tổ dùng họ tên, số điện thoại, địa chỉ để liên hệ hỗ trợ"))

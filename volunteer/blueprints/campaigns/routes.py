@@ -12,6 +12,7 @@ from ...access import coordinator_required, field_required
 from ...clock import local_date, utcnow
 from ...extensions import db
 from ...i18n import current_language
+from ...limits import STREET_MAX
 from ...models import Campaign, Category, Ward, team_wards
 from .. import carry_out
 from . import bp
@@ -127,7 +128,7 @@ def field():
     form.helped_with.choices = sorted(_category_choices(), key=lambda c: c[0] not in focus)
     if request.method == "GET":
         form.campaign.data = str(campaign.id)
-        form.street.data = request.args.get("street", "")[:160]
+        form.street.data = request.args.get("street", "")[:STREET_MAX]
         ward = request.args.get("ward", type=int)
         if ward in dict(form.ward.choices):
             form.ward.data = ward

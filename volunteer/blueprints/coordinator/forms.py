@@ -3,6 +3,7 @@ from wtforms import BooleanField, DateField, HiddenField, IntegerField, Password
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ...forms import Form
+from ...limits import REFERENCE_TYPED_MAX, SHORT_NOTE_MAX
 
 
 class FilterForm(Form):
@@ -30,13 +31,13 @@ class FilterForm(Form):
 class ReassignForm(Form):
     team = SelectField(_l("Chuyển cho tổ"), coerce=int, validate_choice=True,
                        validators=[InputRequired(message=_l("Vui lòng chọn tổ."))])
-    note = StringField(_l("Ghi chú"), validators=[Optional(), Length(max=500)])
+    note = StringField(_l("Ghi chú"), validators=[Optional(), Length(max=SHORT_NOTE_MAX)])
 
 
 class MergeForm(Form):
     reference = StringField(_l("Mã yêu cầu giữ lại"), validators=[
-        InputRequired(message=_l("Vui lòng nhập mã yêu cầu bị trùng.")), Length(max=20)])
-    note = StringField(_l("Ghi chú"), validators=[Optional(), Length(max=500)])
+        InputRequired(message=_l("Vui lòng nhập mã yêu cầu bị trùng.")), Length(max=REFERENCE_TYPED_MAX)])
+    note = StringField(_l("Ghi chú"), validators=[Optional(), Length(max=SHORT_NOTE_MAX)])
 
 
 class WardForm(Form):
@@ -47,7 +48,7 @@ class WardForm(Form):
 class NoteForm(Form):
     """Return to queue, close: one button and an optional note."""
 
-    note = StringField(_l("Ghi chú"), validators=[Optional(), Length(max=500)])
+    note = StringField(_l("Ghi chú"), validators=[Optional(), Length(max=SHORT_NOTE_MAX)])
 
 
 class HouseholdsForm(Form):

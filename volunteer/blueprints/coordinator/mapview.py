@@ -10,7 +10,7 @@ from flask import current_app, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from ... import campaigns, catalog, maps, figures
+from ... import campaigns, catalog, maps, figures, privacy
 from ...extensions import db
 from ...i18n import current_language, format_age, format_datetime
 from ...clock import utcnow
@@ -161,7 +161,10 @@ def build(form) -> MapPage:
         return maps.TicketPoint(
             ticket_id=row.ticket_id, lat=row.lat, lon=row.lon, status=row.status,
             reference=row.reference, category=labels.get(row.category_id, ""),
-            age=age(row.created_at), description=row.description or "")
+            age=age(row.created_at),
+            description=privacy.publish(description=row.description or "", address=row.address,
+                                        ward_name=None, name=row.resident_name,
+                                        email=row.email).description)
 
     resolved_days = form.resolved_days.data or 7
     resolved = [point(r) for r in figures.resolved_points(
@@ -169,8 +172,10 @@ def build(form) -> MapPage:
     visits = None
     if campaign is not None:
         visits = [
-            maps.VisitPoint(lat, lon, outcome, label, format_datetime(created_at))
-            for lat, lon, outcome, label, created_at in campaigns.visit_points(campaign.id, cap)
+            maps.VisitPoint(lat, lon, outcome,
+                            privacy.publish(description=None, address=street, ward_name=ward).address or "",
+                            format_datetime(created_at))
+            for lat, lon, outcome, street, ward, created_at in campaigns.visit_points(campaign.id, cap)
         ]
     centre = _centre(wards.values())
     text = maps.MapText(

@@ -4,22 +4,18 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from ...forms import Form, LocationFields, PhoneField
+from ...forms import TOO_LONG, Form, LocationFields, PhoneField, required_text
+from ...limits import (ADDRESS_MAX, DESCRIPTION_MAX, NAME_MAX, NOTE_MAX, PREFERRED_TIME_MAX,
+                       REFERENCE_TYPED_MAX, SUBMISSION_KEY_MAX)
 
-DESCRIPTION_MAX = 2000
-_SUBMISSION_KEY = re.compile(r"[A-Za-z0-9_-]{8,80}")
+_SUBMISSION_KEY = re.compile(rf"[A-Za-z0-9_-]{{8,{SUBMISSION_KEY_MAX}}}")
 
 
 class RequestForm(LocationFields):
     """The resident's request for help: everything fits on one phone screen scroll."""
 
-    name = StringField(
-        _l("Họ và tên"),
-        validators=[
-            InputRequired(message=_l("Vui lòng nhập họ tên.")),
-            Length(max=120, message=_l("Họ tên tối đa %(max)d ký tự.")),
-        ],
-    )
+    name = required_text(_l("Họ và tên"), NAME_MAX, _l("Vui lòng nhập họ tên."),
+                         _l("Họ tên tối đa %(max)d ký tự."))
     phone = PhoneField(
         _l("Số điện thoại"),
         validators=[InputRequired(message=_l("Vui lòng nhập số điện thoại."))],
@@ -28,7 +24,7 @@ class RequestForm(LocationFields):
     ward = SelectField(_l("Phường"), validate_choice=True)
     address = StringField(
         _l("Địa chỉ (số nhà, đường, khu phố)"),
-        validators=[Optional(), Length(max=300, message=_l("Địa chỉ tối đa %(max)d ký tự."))],
+        validators=[Optional(), Length(max=ADDRESS_MAX, message=_l("Địa chỉ tối đa %(max)d ký tự."))],
     )
     category = RadioField(
         _l("Bạn cần hỗ trợ việc gì?"),
@@ -46,7 +42,7 @@ class RequestForm(LocationFields):
     needs_home_visit = BooleanField(_l("Cần đến tận nhà"))
     preferred_time = StringField(
         _l("Thời gian thuận tiện"),
-        validators=[Optional(), Length(max=120, message=_l("Tối đa %(max)d ký tự."))],
+        validators=[Optional(), Length(max=PREFERRED_TIME_MAX, message=TOO_LONG)],
     )
     consent = BooleanField(
         _l(
@@ -79,20 +75,10 @@ class RequestForm(LocationFields):
 
 
 class TrackForm(Form):
-    reference = StringField(
-        _l("Mã yêu cầu"),
-        validators=[
-            InputRequired(message=_l("Vui lòng nhập mã yêu cầu.")),
-            Length(max=20, message=_l("Mã yêu cầu không hợp lệ.")),
-        ],
-    )
-    phone_last4 = StringField(
-        _l("4 số cuối điện thoại"),
-        validators=[
-            InputRequired(message=_l("Vui lòng nhập 4 số cuối số điện thoại.")),
-            Length(min=4, max=4, message=_l("Vui lòng nhập đúng 4 chữ số.")),
-        ],
-    )
+    reference = required_text(_l("Mã yêu cầu"), REFERENCE_TYPED_MAX, _l("Vui lòng nhập mã yêu cầu."),
+                              _l("Mã yêu cầu không hợp lệ."))
+    phone_last4 = required_text(_l("4 số cuối điện thoại"), 4, _l("Vui lòng nhập 4 số cuối số điện thoại."),
+                                _l("Vui lòng nhập đúng 4 chữ số."), exactly=True)
 
     def validate_phone_last4(self, field):
         if not (field.data or "").isdigit():
@@ -102,5 +88,5 @@ class TrackForm(Form):
 class ResidentActionForm(Form):
     note = TextAreaField(
         _l("Ghi chú (không bắt buộc)"),
-        validators=[Optional(), Length(max=1000, message=_l("Tối đa %(max)d ký tự."))],
+        validators=[Optional(), Length(max=NOTE_MAX, message=TOO_LONG)],
     )

@@ -5,8 +5,8 @@ from wtforms.validators import Length, Optional, ValidationError
 
 from ... import lifecycle, queues
 from ...forms import CoordinateFields, Form
+from ...limits import NOTE_MAX
 
-NOTE_MAX = 1000
 MAX_PAGE = 10_000
 
 STATUS_FILTERS = {

@@ -164,7 +164,7 @@ def render_ticket(ticket: Ticket, status: int = 200, failed_form=None, failed_ac
         forms=forms,
         contact=_contact(ticket) if can_see else None,
         rough=(privacy.rough_coordinate(ticket.lat), privacy.rough_coordinate(ticket.lon)),
-        street=ticket.street if ticket.street else None,
+        published=None if can_see else privacy.publish_ticket(ticket),
         unanswered_needed=lifecycle.UNANSWERED_BEFORE_UNREACHABLE,
     ), status
 
