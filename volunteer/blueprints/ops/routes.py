@@ -1,6 +1,6 @@
 import logging
 
-from flask import current_app
+from flask import current_app, send_from_directory
 from sqlalchemy import text
 
 from ...extensions import db, limiter
@@ -30,6 +30,14 @@ def _redis_answers(url: str) -> bool:
         return False
     finally:
         client.close()
+
+
+@bp.route("/favicon.ico")
+@limiter.exempt
+def favicon():
+    # Browsers ask for /favicon.ico whatever the page links; an SVG answers them all.
+    return send_from_directory(current_app.static_folder, "favicon.svg", mimetype="image/svg+xml",
+                               max_age=86400)
 
 
 @bp.route("/healthz")
