@@ -29,6 +29,7 @@ def test_volunteer_claims_contacts_and_resolves_on_a_phone(app, live_server, chr
     page.fill("input[name=password]", demo.DEMO_PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url("**/volunteer/queue")
+    page.click("#queue-filter-box summary")  # the filters fold behind one button
     page.select_option("select[name=order]", "oldest")
     page.click("#queue-filters button[type=submit]")
     page.wait_for_url("**order=oldest**")

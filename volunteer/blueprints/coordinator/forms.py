@@ -17,7 +17,7 @@ class FilterForm(Form):
     campaign = SelectField(_l("Chiến dịch"), validate_choice=True, default="")
     start = DateField(_l("Từ ngày"), validators=[Optional()])
     end = DateField(_l("Đến ngày"), validators=[Optional()])
-    order = SelectField(_l("Khi quá nhiều điểm, vẽ"), validate_choice=True, default="newest")
+    order = SelectField(_l("Khi có quá nhiều điểm, hiển thị"), validate_choice=True, default="newest")
     resolved_days = IntegerField(_l("Đã giải quyết trong (ngày)"), default=7,
                                  validators=[Optional(), NumberRange(min=1, max=90,
                                              message=_l("Từ %(min)s đến %(max)s ngày."))])

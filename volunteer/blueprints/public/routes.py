@@ -38,8 +38,8 @@ def ward_choices() -> dict:
     choices = {_("Chưa rõ"): [(UNKNOWN_WARD, _("Tôi không biết / không chắc"))]}
     merged = [(w.key, w.name) for w in wards if not w.is_routing_area]
     if merged:
-        choices[_("Phường mới (từ 01/7/2025)")] = merged
-    choices[_("Phường cũ (trước 01/7/2025)")] = [(w.key, w.name) for w in wards if w.is_routing_area]
+        choices[_("Phường mới (từ 01/07/2025)")] = merged
+    choices[_("Phường cũ (trước 01/07/2025)")] = [(w.key, w.name) for w in wards if w.is_routing_area]
     return choices
 
 
