@@ -90,7 +90,8 @@ def test_ward_map_draws_wards_clusters_and_stays_safe(app, live_server, chromium
         ".reduce((sum, el) => sum + parseInt(el.textContent, 10), 0)"
         " + document.querySelectorAll('path.ticket-marker').length")
     try:
-        page.wait_for_function(f"({count_markers})() === {drawn}", timeout=5000)
+        # A function, not an expression: an expression is eval()ed in the page, which its CSP refuses.
+        page.wait_for_function(f"() => ({count_markers})() === {drawn}", timeout=5000)
     except PlaywrightTimeout:
         pass
     assert page.evaluate(count_markers) == drawn

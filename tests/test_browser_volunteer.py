@@ -47,9 +47,11 @@ def test_volunteer_claims_contacts_and_resolves_on_a_phone(app, live_server, chr
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.set_viewport_size({"width": 390, "height": 844})
 
+    page.click("details:has(#action-contact) > summary")  # one tap away from the first screen
     page.check("#action-contact input[value=answered]")
     page.click("#action-contact button[type=submit]")
     assert "Đã ghi lại lần liên hệ." in page.content()
+    page.click("details:has(#action-resolve) > summary")
     page.check("#action-resolve input[value=helped]")
     page.click("#action-resolve button[type=submit]")
     assert page.locator("#ticket-status").inner_text() == "Đã giải quyết"
