@@ -10,6 +10,7 @@ from sqlalchemy import select
 from tests.factories import category
 from tools import demo
 from volunteer import campaigns
+from volunteer.blueprints.public.forms import DESCRIPTION_MAX
 from volunteer.clock import local_date, utcnow
 from volunteer.extensions import db
 from volunteer.models import Ticket, User
@@ -62,14 +63,15 @@ def test_resident_pages_have_no_axe_violation(app, live_server, chromium, axe, a
     page.goto(base + "/")
     axe(page)
 
-    page.fill("textarea[name=description]", "Cần " * 2600)  # a pasted text over the limit
+    pasted = "Cần " * DESCRIPTION_MAX  # a pasted text over the limit
+    page.fill("textarea[name=description]", pasted)
     page.click("#ask-form button[type=submit]")
     summary = page.locator(".error-summary")
     assert page.evaluate("document.activeElement.classList.contains('error-summary')")
     assert summary.locator("a[href='#name']").count() == 1  # names and links the field
     assert page.get_attribute("#name", "aria-invalid") == "true"
     assert "name-error" in page.get_attribute("#name", "aria-describedby")
-    assert page.input_value("textarea[name=description]") == "Cần " * 2600  # kept whole
+    assert page.input_value("textarea[name=description]") == pasted  # kept whole
     assert page.locator("#description-count.over").count() == 1
     assert page.evaluate("getComputedStyle(document.querySelector('textarea')).fontFamily") == \
         page.evaluate("getComputedStyle(document.body).fontFamily")
@@ -116,7 +118,8 @@ def test_staff_pages_have_no_axe_violation(app, live_server, chromium, axe, arti
     (held: call and "Chỉ đường" on the first screen), a lead's ticket, and every coordinator page."""
     seeded = _seed(app)
     base = live_server.url
-    context = chromium.new_context(viewport=PHONE, locale="vi-VN")
+    context = chromium.new_context(viewport=PHONE, locale="vi-VN", permissions=["geolocation"],
+                                   geolocation={"latitude": 16.8195, "longitude": 107.1028})
     page = context.new_page()
     page.goto(base + "/login")
     assert page.get_attribute("input[name=login]", "inputmode") is None
@@ -129,6 +132,10 @@ def test_staff_pages_have_no_axe_violation(app, live_server, chromium, axe, arti
     row_top = page.locator(".ticket-row").first.bounding_box()["y"]
     assert row_top < PHONE["height"]  # a ticket on the first screen
     page.screenshot(path=str(artifacts_dir / f"volunteer-queue-360-{backend}.png"))
+    page.click("#queue-filter-box summary")
+    page.select_option("select[name=order]", "nearest")  # applies without a tap on "Xem"
+    page.wait_for_url("**order=nearest**")
+    assert page.locator(".distance").count() > 0
 
     page.goto(base + f"/volunteer/tickets/{seeded['reference']}")
     axe(page)

@@ -1,6 +1,7 @@
 import logging
+from pathlib import Path
 
-from flask import current_app, send_from_directory
+from flask import Response, current_app
 from sqlalchemy import text
 
 from ...extensions import db, limiter
@@ -35,9 +36,10 @@ def _redis_answers(url: str) -> bool:
 @bp.route("/favicon.ico")
 @limiter.exempt
 def favicon():
-    # Browsers ask for /favicon.ico whatever the page links; an SVG answers them all.
-    return send_from_directory(current_app.static_folder, "favicon.svg", mimetype="image/svg+xml",
-                               max_age=86400)
+    # Browsers ask for /favicon.ico whatever the page links; the SVG answers them all
+    # (a few hundred bytes, read whole rather than streamed from an open file).
+    icon = (Path(current_app.static_folder) / "favicon.svg").read_bytes()
+    return Response(icon, mimetype="image/svg+xml", headers={"Cache-Control": "public, max-age=86400"})
 
 
 @bp.route("/healthz")
