@@ -67,7 +67,9 @@ def test_resident_pages_have_no_axe_violation(app, live_server, chromium, axe, a
     page.fill("textarea[name=description]", pasted)
     page.click("#ask-form button[type=submit]")
     summary = page.locator(".error-summary")
-    assert page.evaluate("document.activeElement.classList.contains('error-summary')")
+    # autofocus moves focus at the next rendering step after load: wait for it.
+    page.wait_for_function("() => document.activeElement.classList.contains('error-summary')",
+                           timeout=5000)
     assert summary.locator("a[href='#name']").count() == 1  # names and links the field
     assert page.get_attribute("#name", "aria-invalid") == "true"
     assert "name-error" in page.get_attribute("#name", "aria-describedby")
