@@ -7,7 +7,7 @@ export FLASK_APP := wsgi.py
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: demo run test install install-dev translations messages browser assets serve clean
+.PHONY: demo run test install install-dev translations messages browser npm assets serve clean
 
 run: install translations assets
 	$(BIN)/flask db upgrade
@@ -62,13 +62,20 @@ browser:
 	    (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || echo "could not install chromium: browser tests will skip"; \
 	  else echo "chromium missing and not root: browser tests will skip"; fi; }
 
+# Debian's npm for the map's assets, installed like Chromium so `make run` stays one command.
+npm:
+	@command -v npm >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && apt-get install -y -qq npm >/dev/null; \
+	  else echo "npm is needed for the map's Leaflet assets: apt-get install npm (as root)"; exit 1; fi; }
+
 # Leaflet and leaflet.markercluster from npm (exact versions in package-lock.json),
-# copied into an ignored static folder so the ward map needs no CDN.
+# copied into an ignored static folder so the ward map needs no CDN. axe-core is copied
+# beside them for the browser tests only: they inject it; no page links to it.
 VENDOR := volunteer/static/vendor
 assets: $(VENDOR)/.installed
 
-$(VENDOR)/.installed: package.json package-lock.json
-	@command -v npm >/dev/null 2>&1 || { echo "npm is needed for the map's Leaflet assets (apt-get install npm)"; exit 1; }
+$(VENDOR)/.installed: package.json package-lock.json | npm
 	npm ci --ignore-scripts --no-audit --no-fund --silent
 	mkdir -p $(VENDOR)/leaflet $(VENDOR)/leaflet.markercluster
 	cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css $(VENDOR)/leaflet/
@@ -76,6 +83,8 @@ $(VENDOR)/.installed: package.json package-lock.json
 	cp node_modules/leaflet.markercluster/dist/leaflet.markercluster.js \
 	   node_modules/leaflet.markercluster/dist/MarkerCluster.css \
 	   node_modules/leaflet.markercluster/dist/MarkerCluster.Default.css $(VENDOR)/leaflet.markercluster/
+	mkdir -p $(VENDOR)/axe-core
+	cp node_modules/axe-core/axe.min.js $(VENDOR)/axe-core/
 	touch $@
 
 clean:

@@ -4,6 +4,7 @@ database and drops it at the end, so concurrent runs never see each other's rows
 from __future__ import annotations
 
 import os
+from pathlib import Path
 import re
 import shutil
 import uuid
@@ -228,3 +229,26 @@ def artifacts_dir():
     path = Path(__file__).parent / "artifacts"
     path.mkdir(exist_ok=True)
     return path
+
+
+AXE = Path(__file__).resolve().parent.parent / "volunteer" / "static" / "vendor" / "axe-core" / "axe.min.js"
+AXE_VIOLATIONS = """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations
+  .map(v => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.slice(0, 3).map(n => n.target.join(" ")).join(", ")}`)"""
+
+
+@pytest.fixture(scope="session")
+def axe():
+    """A check that axe-core, from the local npm copy, finds no violation on the page as shown."""
+    if not AXE.exists():
+        pytest.fail("axe-core is not installed locally: run `make assets`")
+    source = AXE.read_text(encoding="utf-8")
+
+    def check(page):
+        # Evaluated through the DevTools protocol, which the pages' nonce-only CSP does not
+        # govern: an injected <script> would be refused, and no page links to axe.
+        if not page.evaluate("typeof window.axe === 'object'"):
+            page.evaluate(source)
+        violations = page.evaluate(AXE_VIOLATIONS)
+        assert violations == [], f"{page.url}: {violations}"
+
+    return check

@@ -67,6 +67,7 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("public.track", "POST"): same(400),
     ("public.track_ticket", "GET"): same(200),
     ("public.resident_action", "POST"): same(404),
+    ("ops.favicon", "GET"): same(200),
     ("ops.healthz", "GET"): same(200),
     ("ops.readyz", "GET"): same(200),
     ("static", "GET"): same(200),

@@ -143,7 +143,7 @@ def test_an_invalid_phone_on_the_page_is_a_form_error(app, coordinator_client, c
     response = add_on_page(app, coordinator_client, csrf, phone="0123")
     body = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert '<p class="error" role="alert">Số điện thoại không hợp lệ.' in body
+    assert '<p class="error" id="phone-error">Số điện thoại không hợp lệ.' in body
     assert users_named(app, GOOD["name"]) == 0
 
 

@@ -29,6 +29,7 @@ def test_volunteer_claims_contacts_and_resolves_on_a_phone(app, live_server, chr
     page.fill("input[name=password]", demo.DEMO_PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url("**/volunteer/queue")
+    page.click("#queue-filter-box summary")  # the filters fold behind one button
     page.select_option("select[name=order]", "oldest")
     page.click("#queue-filters button[type=submit]")
     page.wait_for_url("**order=oldest**")
@@ -46,9 +47,11 @@ def test_volunteer_claims_contacts_and_resolves_on_a_phone(app, live_server, chr
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.set_viewport_size({"width": 390, "height": 844})
 
+    page.click("details:has(#action-contact) > summary")  # one tap away from the first screen
     page.check("#action-contact input[value=answered]")
     page.click("#action-contact button[type=submit]")
     assert "Đã ghi lại lần liên hệ." in page.content()
+    page.click("details:has(#action-resolve) > summary")
     page.check("#action-resolve input[value=helped]")
     page.click("#action-resolve button[type=submit]")
     assert page.locator("#ticket-status").inner_text() == "Đã giải quyết"

@@ -97,7 +97,7 @@ def test_map_figures_equal_a_direct_count(app, coordinator_client):
         located = count(Ticket, Ticket.lat.is_not(None))
     html = coordinator_client.get("/coordinator/").get_data(as_text=True)
     for ward_id, open_tickets in expected.items():
-        row = re.search(rf'<tr data-ward="{ward_id}"><td>[^<]*</td><td class="num">(\d+)</td>', html)
+        row = re.search(rf'<tr data-ward="{ward_id}"><th scope="row">[^<]*</th><td class="num">(\d+)</td>', html)
         assert int(row.group(1)) == open_tickets
     assert f'data-drawn="{located}"' in html
     assert re.search(r'id="open-total">(\d+)<', html).group(1) == str(sum(expected.values()))
@@ -422,3 +422,26 @@ def test_triage_and_ticket_page_say_why_routing_could_not_decide(app, coordinato
     assert "Địa chỉ ở ngoài thành phố" in html
     page = coordinator_client.get(f"/coordinator/tickets/{outside_id}").get_data(as_text=True)
     assert "Địa chỉ ở ngoài thành phố" in page
+
+
+def test_export_dates_are_iso_8601_with_the_local_offset(coordinator_client, csrf, people):
+    """created_at in the CSV reads the same in every spreadsheet: 2026-12-02T10:24:00+07:00."""
+    rows = list(csv.reader(io.StringIO(export(coordinator_client, csrf).get_data().decode("utf-8-sig"))))
+    created_at = rows[1][rows[0].index("created_at")]
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+07:00", created_at), created_at
+
+
+def test_ticket_page_shows_the_phone_as_read_aloud_and_the_channel(coordinator_client, people):
+    """The coordinator's ticket page says 0912 345 678 (as the volunteer's does) and how the request came."""
+    html = coordinator_client.get(f"/coordinator/tickets/{people['ticket']}").get_data(as_text=True)
+    assert ">0912 345 678</a>" in html and "+84912345678</a>" not in html
+    assert re.search(r'<dd id="channel">Biểu mẫu trên web</dd>', html)
+
+
+@pytest.mark.parametrize("start", ["01/06/2026", "2026-06-01"])
+def test_filters_read_days_as_written_and_from_older_links(coordinator_client, start):
+    """A day typed dd/mm/yyyy and an ISO day from a bookmark are both accepted; the box asks for dd/mm/yyyy."""
+    response = coordinator_client.get(f"/coordinator/dashboard?start={start}&end=not-a-day")
+    html = response.get_data(as_text=True)
+    assert html.count('class="error"') == 1  # the end, not the start
+    assert 'placeholder="dd/mm/yyyy"' in html

@@ -335,7 +335,7 @@ def test_nearest_first_orders_by_distance_and_shows_it(app, client, sign_in, tea
     page = client.get("/volunteer/queue?order=nearest&lat=16.8240&lon=107.1045").get_data(as_text=True)
     order = re.findall(r"/volunteer/tickets/(DH-\w+)", page)
     assert order.index(near_ref) < order.index(team["ref"]) < order.index(far_ref)
-    assert re.search(r'class="distance">0\.\d km', page)
+    assert re.search(r'class="distance">0,\d km', page)  # Vietnamese decimal comma
 
 
 @pytest.mark.parametrize("query,message", [

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from sqlalchemy import select
 
 from .extensions import db
-from .i18n import format_datetime
+from .clock import to_local
 from .models import AuditLog, Campaign, Category, Team, Ticket, User, Visit, Ward
 from .privacy import publish, rough_coordinate
 from .figures import Filters, ticket_conditions, within_local_days
@@ -64,6 +64,13 @@ def record_export(user_id: int | None, kind: str, filters: Filters, personal: bo
     return entry
 
 
+def iso_datetime(moment) -> str:
+    """ISO 8601 in local time with its offset ("2026-12-02T10:24:00+07:00"): what
+    spreadsheets and other systems read without guessing the day/month order."""
+    local = to_local(moment)
+    return local.isoformat(timespec="seconds") if local else ""
+
+
 TICKET_HEADER = ["reference", "created_at", "ward", "team", "category", "channel", "status",
                  "claimed_at", "resolved_at", "closed_at", "outcome", "street", "lat", "lon"]
 TICKET_PERSONAL_HEADER = ["resident_name", "phone", "email", "address", "description"]
@@ -95,10 +102,10 @@ def ticket_rows(filters: Filters, personal: bool, language: str = "vi") -> Itera
                 lat, lon = rough_coordinate(lat), rough_coordinate(lon)
                 street = publish(description=None, address=ticket.address or ticket.street,
                                  ward_name=ward).street
-            row = [ticket.reference, format_datetime(ticket.created_at), ward or "", team or "",
+            row = [ticket.reference, iso_datetime(ticket.created_at), ward or "", team or "",
                    category.label(language), ticket.channel, ticket.status,
-                   format_datetime(ticket.claimed_at), format_datetime(ticket.resolved_at),
-                   format_datetime(ticket.closed_at), ticket.outcome, street, lat, lon]
+                   iso_datetime(ticket.claimed_at), iso_datetime(ticket.resolved_at),
+                   iso_datetime(ticket.closed_at), ticket.outcome, street, lat, lon]
             if personal:
                 row += [ticket.resident_name, ticket.phone, ticket.email, ticket.address,
                         ticket.description]
@@ -134,7 +141,7 @@ def visit_rows(filters: Filters, personal: bool) -> Iterator[str]:
             if not personal:
                 lat, lon = rough_coordinate(lat), rough_coordinate(lon)
                 street = publish(description=None, address=visit.street, ward_name=ward).street
-            row = [campaign, format_datetime(visit.created_at), ward, volunteer, street,
+            row = [campaign, iso_datetime(visit.created_at), ward, volunteer, street,
                    visit.outcome, visit.helped_with, reference, lat, lon]
             if personal:
                 row += [visit.household_label, visit.note]

@@ -6,7 +6,7 @@ import math
 
 from flask_babel import gettext, lazy_gettext as _l, ngettext
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, StringField, TelField
+from wtforms import DateField, HiddenField, StringField, TelField
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from .limits import PHONE_TYPED_MAX
@@ -94,6 +94,16 @@ def parse_coordinate(raw: str | None, low: float, high: float) -> float | None:
     if not math.isfinite(value) or not low <= value <= high:
         raise ValidationError(_l("Vị trí không hợp lệ."))
     return value
+
+
+class DayField(DateField):
+    """A day typed as dd/mm/yyyy, the order Vietnamese write it; an ISO date (older links,
+    scripts) is read too. A browser's own date box would show its locale's order instead."""
+
+    FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, format=self.FORMATS, **kwargs)
 
 
 class PhoneField(TelField):

@@ -3,10 +3,13 @@ Asia/Ho_Chi_Minh."""
 from datetime import datetime
 
 from flask import current_app, has_request_context, request, session
-from flask_babel import get_locale, ngettext
+from flask_babel import format_decimal, format_percent, get_locale, gettext, lazy_gettext, ngettext
 
 from .clock import as_stored, to_local, utcnow
 from . import campaigns, lifecycle, routing
+from .phones import display_phone
+from .seeding import ward_of_team_name
+from .vocabulary import Channel
 
 
 def select_locale() -> str:
@@ -61,6 +64,42 @@ def format_age(moment: datetime | None, now: datetime | None = None) -> str:
     return ngettext("%(num)d ngày trước", "%(num)d ngày trước", days)
 
 
+def format_number(value, digits: int = 0) -> str:
+    """A count or measure in the reader's locale, with a fixed number of decimals:
+    "1.000" and "13,0" in Vietnamese, "1,000" and "13.0" in English."""
+    if value is None:
+        return "—"
+    return format_decimal(value, format="#,##0" + ("." + "0" * digits if digits else ""))
+
+
+def format_share(value, digits: int = 0) -> str:
+    """A share between 0 and 1 as a percentage in the reader's locale ("45 %" / "45%")."""
+    if value is None:
+        return "—"
+    return format_percent(value, format="#,##0" + ("." + "0" * digits if digits else "") + "%")
+
+
+def team_label(name: str) -> str:
+    """A team's name in the reader's language. Seeded teams are named by one pattern
+    around their ward's name, so English readers get that pattern translated rather than
+    a second stored name that could drift; any other name is shown as stored."""
+    ward = ward_of_team_name(name)
+    return gettext("Tổ công nghệ số cộng đồng %(ward)s", ward=ward) if ward else name
+
+
+CHANNEL_LABELS = {
+    Channel.WEB: lazy_gettext("Biểu mẫu trên web"),
+    Channel.QR_POINT: lazy_gettext("Mã QR tại điểm hỗ trợ"),
+    Channel.PHONE: lazy_gettext("Điện thoại"),
+    Channel.DOOR_TO_DOOR: lazy_gettext("Đến từng nhà"),
+    Channel.API: lazy_gettext("Hệ thống khác (Open311)"),
+}
+
+
+def channel_label(channel: str) -> str:
+    return str(CHANNEL_LABELS.get(channel, channel))
+
+
 def status_label(status: str) -> str:
     return lifecycle.STATUS_LABELS.get(status, status)
 
@@ -96,6 +135,11 @@ def register_filters(app) -> None:
     app.jinja_env.filters["category_label"] = category_label
     app.jinja_env.filters["visit_outcome_label"] = visit_outcome_label
     app.jinja_env.filters["routing_reason_label"] = routing_reason_label
+    app.jinja_env.filters["decimal"] = format_number
+    app.jinja_env.filters["percent"] = format_share
+    app.jinja_env.filters["team_label"] = team_label
+    app.jinja_env.filters["channel_label"] = channel_label
+    app.jinja_env.filters["phone"] = display_phone
 
     @app.context_processor
     def language_context():

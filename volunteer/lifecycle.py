@@ -105,7 +105,7 @@ STATUS_LABELS = {
     Status.IN_PROGRESS: _l("Đang hỗ trợ"),
     Status.RESOLVED: _l("Đã giải quyết"),
     Status.CLOSED: _l("Đã đóng"),
-    Status.ESCALATED: _l("Đã chuyển điều phối viên"),
+    Status.ESCALATED: _l("Đã chuyển cho điều phối viên"),
     Status.UNREACHABLE: _l("Không liên lạc được"),
     Status.CANCELLED: _l("Đã huỷ"),
 }

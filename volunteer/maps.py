@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import folium
+from branca.element import MacroElement
 from folium.elements import CssLink, JavascriptLink
 from folium.map import Layer
 from folium.plugins import FastMarkerCluster
@@ -178,7 +179,21 @@ class CompactMarkerCluster(FastMarkerCluster):
                 {{ this.callback }}
 
                 var data = {{ this.data_json }};
-                var cluster = L.markerClusterGroup({{ this.options|tojavascript }});
+                var options = {{ this.options|tojavascript }};
+                // A cluster takes the colour its markers share most, the status legend's colours,
+                // rather than the plugin's size colours (green, yellow) that mean nothing here.
+                options.iconCreateFunction = function (group) {
+                    var counts = {}, best = null;
+                    group.getAllChildMarkers().forEach(function (marker) {
+                        var colour = marker.options.fillColor;
+                        counts[colour] = (counts[colour] || 0) + 1;
+                        if (best === null || counts[colour] > counts[best]) best = colour;
+                    });
+                    return L.divIcon({
+                        html: '<div style="border-color:' + best + '"><span>' + group.getChildCount() + '</span></div>',
+                        className: 'marker-cluster status-cluster', iconSize: L.point(40, 40)});
+                };
+                var cluster = L.markerClusterGroup(options);
                 for (var i = 0; i < data.length; i++) {
                     callback(data[i]).addTo(cluster);
                 }
@@ -191,6 +206,17 @@ class CompactMarkerCluster(FastMarkerCluster):
     @property
     def data_json(self) -> str:
         return script_json(self.data)
+
+
+class MetricScale(MacroElement):
+    """Leaflet's scale bar in metres and kilometres only (folium's also shows miles)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            L.control.scale({imperial: false}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}"""
+    )
 
 
 class PointLayer(Layer):
@@ -308,7 +334,8 @@ def build_ward_map(
     text: MapText,
 ) -> MapParts:
     """The map, as parts for our own template (not a separate document in an iframe)."""
-    m = folium.Map(location=list(centre), zoom_start=13, tiles=None, control_scale=True)
+    m = folium.Map(location=list(centre), zoom_start=13, tiles=None)
+    MetricScale().add_to(m)
     # Our copies of Leaflet only: no jQuery, Bootstrap or awesome-markers from a CDN.
     m.default_js = [("leaflet", assets.leaflet_js)]
     m.default_css = [("leaflet_css", assets.leaflet_css)]
@@ -376,6 +403,13 @@ def build_ward_map(
             name=escape_map_text(text.visits_layer),
             show=True,
         ).add_to(m)
+    for area in areas:
+        label_at = _label_point(area.boundary)
+        if label_at:
+            # Names always shown, not only on hover; the labels take no clicks or focus.
+            folium.Marker(label_at, interactive=False, keyboard=False, icon=folium.DivIcon(
+                html=f'<span class="ward-label">{escape_map_text(area.name)}</span>',
+                class_name="ward-label-icon", icon_size=(0, 0))).add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
     bounds = _bounds(areas)
     if bounds:
@@ -392,6 +426,15 @@ def _bounds(areas: list[WardArea]):
     if not lats:
         return None
     return [[min(lats), min(lons)], [max(lats), max(lons)]]
+
+
+def _label_point(geometry) -> list[float] | None:
+    """The middle of a ward's bounding box: inside the compact wards of a town."""
+    points = list(_coordinates(geometry))
+    if not points:
+        return None
+    lons, lats = [p[0] for p in points], [p[1] for p in points]
+    return [(min(lats) + max(lats)) / 2, (min(lons) + max(lons)) / 2]
 
 
 def _coordinates(geometry):

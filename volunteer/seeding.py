@@ -27,8 +27,18 @@ class SeedReport:
         return bool(self.created or self.updated)
 
 
+TEAM_NAME_PREFIX = "Tổ công nghệ số cộng đồng "
+
+
 def team_name(ward_name: str) -> str:
-    return f"Tổ công nghệ số cộng đồng {ward_name}"
+    return TEAM_NAME_PREFIX + ward_name
+
+
+def ward_of_team_name(name: str) -> str | None:
+    """The ward a seeded team is named after, or None for a team named otherwise."""
+    if not name.startswith(TEAM_NAME_PREFIX):
+        return None
+    return name.removeprefix(TEAM_NAME_PREFIX) or None
 
 
 def _upsert(model, lookup: dict, values: dict, report: SeedReport, kind: str,

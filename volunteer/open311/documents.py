@@ -79,8 +79,8 @@ def all_wards() -> list[Ward]:
 
 def ward_label(ward: Ward) -> str:
     if ward.is_routing_area:
-        return _("%(name)s (phường cũ, trước 01/7/2025)", name=ward.name)
-    return _("%(name)s (phường mới, từ 01/7/2025)", name=ward.name)
+        return _("%(name)s (phường cũ, trước 01/07/2025)", name=ward.name)
+    return _("%(name)s (phường mới, từ 01/07/2025)", name=ward.name)
 
 
 def service_definition(category: Category, wards: Iterable[Ward]) -> dict:

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import catalog, lifecycle, tickets
 from ..clock import utcnow
+from ..i18n import team_label
 from ..models import ApiKey, Ticket, Ward
 from ..phones import InvalidPhone, normalize_phone
 from ..vocabulary import Channel, LocationSource
@@ -264,7 +265,7 @@ def service_notice(ticket: Ticket) -> str | None:
         return None
     if ticket.team is not None:
         return _("Yêu cầu đã được chuyển đến %(team)s. Tình nguyện viên sẽ gọi điện cho người dân "
-                 "để hẹn thời gian hỗ trợ.", team=ticket.team.name)
+                 "để hẹn thời gian hỗ trợ.", team=team_label(ticket.team.name))
     return _("Yêu cầu đang chờ điều phối viên xác định phường và chuyển cho tổ phụ trách.")
 
 

@@ -1,10 +1,10 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import (BooleanField, DateField, HiddenField, RadioField, SelectField,
+from wtforms import (BooleanField, HiddenField, RadioField, SelectField,
                      SelectMultipleField, StringField, TextAreaField)
 from wtforms.validators import InputRequired, Length, Optional, StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ...forms import Form, LocationFields, PhoneField
+from ...forms import DayField, Form, LocationFields, PhoneField
 from ...limits import CAMPAIGN_NAME_MAX, HOUSEHOLD_LABEL_MAX, NAME_MAX, SHORT_NOTE_MAX, STREET_MAX
 
 
@@ -18,9 +18,9 @@ class CampaignForm(Form):
         _l("Nội dung trọng tâm"), coerce=int,
         widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
         validators=[InputRequired(message=_l("Vui lòng chọn ít nhất một nội dung."))])
-    starts_on = DateField(_l("Ngày bắt đầu"), validators=[
+    starts_on = DayField(_l("Ngày bắt đầu"), validators=[
         InputRequired(message=_l("Vui lòng chọn ngày bắt đầu."))])
-    ends_on = DateField(_l("Ngày kết thúc"), validators=[
+    ends_on = DayField(_l("Ngày kết thúc"), validators=[
         InputRequired(message=_l("Vui lòng chọn ngày kết thúc."))])
 
     def validate_ends_on(self, field):

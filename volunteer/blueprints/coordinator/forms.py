@@ -1,8 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateField, HiddenField, IntegerField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, HiddenField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from ...forms import Form
+from ...forms import DayField, Form
 from ...limits import REFERENCE_TYPED_MAX, SHORT_NOTE_MAX
 
 
@@ -16,9 +16,9 @@ class FilterForm(Form):
     category = SelectField(_l("Nội dung"), validate_choice=True, default="")
     status = SelectField(_l("Trạng thái"), validate_choice=True, default="")
     campaign = SelectField(_l("Chiến dịch"), validate_choice=True, default="")
-    start = DateField(_l("Từ ngày"), validators=[Optional()])
-    end = DateField(_l("Đến ngày"), validators=[Optional()])
-    order = SelectField(_l("Khi quá nhiều điểm, vẽ"), validate_choice=True, default="newest")
+    start = DayField(_l("Từ ngày"), validators=[Optional()])
+    end = DayField(_l("Đến ngày"), validators=[Optional()])
+    order = SelectField(_l("Khi có quá nhiều điểm, hiển thị"), validate_choice=True, default="newest")
     resolved_days = IntegerField(_l("Đã giải quyết trong (ngày)"), default=7,
                                  validators=[Optional(), NumberRange(min=1, max=90,
                                              message=_l("Từ %(min)s đến %(max)s ngày."))])

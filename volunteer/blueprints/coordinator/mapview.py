@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 
 from ... import campaigns, catalog, maps, figures, privacy
 from ...extensions import db
-from ...i18n import current_language, format_age, format_datetime
+from ...i18n import current_language, format_age, format_datetime, format_number, format_share, team_label
 from ...clock import utcnow
 from ...lifecycle import OPEN_IN_ORDER, STATUS_LABELS
 from ...models import Campaign
@@ -84,11 +84,8 @@ class MapPage:
 
 
 def _number(value) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, float):
-        return f"{value:.1f}".replace(".", "," if current_language() == "vi" else ".")
-    return str(value)
+    """Counts whole, measures with one decimal, in the reader's locale (as the tables)."""
+    return format_number(value, 1 if isinstance(value, float) else 0)
 
 
 def build(form) -> MapPage:
@@ -115,7 +112,7 @@ def build(form) -> MapPage:
     areas = []
     for row in ward_rows:
         lines = [
-            (_("Tổ"), ", ".join(row.teams) or "—"),
+            (_("Tổ"), ", ".join(team_label(name) for name in row.teams) or "—"),
             (_("Đang mở"), _number(row.open)),
             (_("Đang chờ"), _number(row.waiting)),
             (_("Đã nhận"), _number(row.held)),
@@ -127,7 +124,7 @@ def build(form) -> MapPage:
             lines.append((_("Số ngày giải quyết (trung vị)"), _number(row.median_resolve_days)))
         if progress is not None and row.key in progress:
             p = progress[row.key]
-            lines.append((_("Hộ đã tiếp cận"), f"{p.reached}/{p.target} ({_number(p.coverage)}%)"))
+            lines.append((_("Hộ đã tiếp cận"), f"{_number(p.reached)}/{_number(p.target)} ({format_share(p.coverage / 100, 1)})"))
         ward = wards[row.key]
         areas.append(maps.WardArea(
             ward_id=row.key, name=row.name, tooltip_lines=lines, value=value(row),

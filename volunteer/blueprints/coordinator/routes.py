@@ -12,7 +12,7 @@ from sqlalchemy import select
 from ... import accounts, catalog, charts, duplicates, exports, figures, tickets
 from ...access import coordinator_required
 from ...extensions import db
-from ...i18n import current_language
+from ...i18n import current_language, team_label
 from ...lifecycle import (STATUS_LABELS, Action, Actor, Relation, Status,
                           available_actions)
 from ...models import Team, Ticket, User, Ward
@@ -127,7 +127,7 @@ def _ward_choices():
 
 
 def _team_choices():
-    return [(t.id, t.name) for t in db.session.scalars(
+    return [(t.id, team_label(t.name)) for t in db.session.scalars(
         select(Team).where(Team.active.is_(True)).order_by(Team.name))]
 
 

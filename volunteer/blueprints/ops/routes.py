@@ -1,6 +1,7 @@
 import logging
+from pathlib import Path
 
-from flask import current_app
+from flask import Response, current_app
 from sqlalchemy import text
 
 from ...extensions import db, limiter
@@ -30,6 +31,15 @@ def _redis_answers(url: str) -> bool:
         return False
     finally:
         client.close()
+
+
+@bp.route("/favicon.ico")
+@limiter.exempt
+def favicon():
+    # Browsers ask for /favicon.ico whatever the page links; the SVG answers them all
+    # (a few hundred bytes, read whole rather than streamed from an open file).
+    icon = (Path(current_app.static_folder) / "favicon.svg").read_bytes()
+    return Response(icon, mimetype="image/svg+xml", headers={"Cache-Control": "public, max-age=86400"})
 
 
 @bp.route("/healthz")

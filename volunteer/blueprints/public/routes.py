@@ -38,8 +38,8 @@ def ward_choices() -> dict:
     choices = {_("Chưa rõ"): [(UNKNOWN_WARD, _("Tôi không biết / không chắc"))]}
     merged = [(w.key, w.name) for w in wards if not w.is_routing_area]
     if merged:
-        choices[_("Phường mới (từ 01/7/2025)")] = merged
-    choices[_("Phường cũ (trước 01/7/2025)")] = [(w.key, w.name) for w in wards if w.is_routing_area]
+        choices[_("Phường mới (từ 01/07/2025)")] = merged
+    choices[_("Phường cũ (trước 01/07/2025)")] = [(w.key, w.name) for w in wards if w.is_routing_area]
     return choices
 
 
@@ -57,9 +57,13 @@ def is_tracked(reference: str) -> bool:
     return reference in session.get(TRACKED_KEY, [])
 
 
-def qr_svg(url: str) -> Markup:
-    # Our own SVG, made from our own URL: safe to inline.
-    return Markup(segno.make(url, error="m").svg_inline(scale=5, border=2, dark="#111"))
+def qr_svg(url: str, label: str) -> Markup:
+    """The QR code as an inline SVG that scales to its box (a viewBox, no fixed size),
+    with the four-module quiet zone scanners expect and an accessible name."""
+    # Our own SVG, made from our own URL: safe to inline; only the label is escaped.
+    svg = segno.make(url, error="m").svg_inline(
+        scale=1, border=4, dark="#111", light="#fff", omitsize=True, svgclass="qr-code")
+    return Markup(svg.replace("<svg ", Markup('<svg role="img" aria-label="{}" ').format(label), 1))
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -113,7 +117,8 @@ def submitted(reference):
     ticket = db.first_or_404(select(Ticket).where(Ticket.reference == reference))
     tracking_url = url_for(".track_ticket", reference=ticket.reference, _external=True)
     return render_template(
-        "public/submitted.html", ticket=ticket, tracking_url=tracking_url, qr=qr_svg(tracking_url)
+        "public/submitted.html", ticket=ticket, tracking_url=tracking_url,
+        qr=qr_svg(tracking_url, _("Mã QR để tra cứu yêu cầu %(reference)s", reference=ticket.reference)),
     )
 
 
@@ -202,7 +207,8 @@ def poster(ward_key):
     if ward is None:
         abort(404)
     url = url_for(".ask", ward=ward.key, via="qr", _external=True)
-    return render_template("public/poster.html", ward=ward, url=url, qr=qr_svg(url))
+    qr = qr_svg(url, _("Mã QR mở trang gửi yêu cầu hỗ trợ cho %(ward)s", ward=ward.name))
+    return render_template("public/poster.html", ward=ward, url=url, qr=qr)
 
 
 @bp.route("/lang/<code>")

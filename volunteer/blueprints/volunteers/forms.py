@@ -9,11 +9,9 @@ from ...limits import NOTE_MAX
 
 MAX_PAGE = 10_000
 
+# One term per status: the filter says what the status label says.
 STATUS_FILTERS = {
-    "new": _l("Chờ nhận"),
-    "claimed": _l("Đã có người nhận"),
-    "in_progress": _l("Đang hỗ trợ"),
-    "escalated": _l("Đã chuyển điều phối viên"),
+    **{status: lifecycle.STATUS_LABELS[status] for status in queues.QUEUE_STATUSES},
     "open": _l("Tất cả đang mở"),
 }
 ORDER_LABELS = {

@@ -17,8 +17,10 @@
       status.textContent = script.dataset.failed;
     }, { enableHighAccuracy: false, timeout: 15000, maximumAge: 120000 });
   });
+  // Choosing "nearest" applies at once: the position is asked for, then the form sent.
   form.elements.order.addEventListener("change", function () {
     form.elements.lat.value = "";
     form.elements.lon.value = "";
+    if (form.elements.order.value === "nearest") form.requestSubmit();
   });
 })();
