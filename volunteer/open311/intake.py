@@ -12,11 +12,10 @@ from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 
 from .. import catalog, lifecycle, tickets
 from ..clock import utcnow
-from ..models import ApiKey, Ticket, Ward
+from ..models import ApiKey, Ticket
 from ..phones import InvalidPhone, normalize_phone
 from ..vocabulary import Channel, LocationSource
 from . import (DESCRIPTION_MAX, NAME_MAX, ADDRESS_MAX, PREFERRED_TIME_MAX, EMAIL_MAX, MEDIA_URL_MAX,
@@ -119,7 +118,7 @@ def _attributes(form: Mapping, problems: _Problems) -> dict[str, list[str]]:
     return found
 
 
-def _ward_from(key: str, problems: _Problems) -> Ward | None:
+def _ward_from(key: str, problems: _Problems) -> catalog.WardEntry | None:
     ward = catalog.ward_by_key(key)
     if ward is None:
         problems.add(_("Giá trị attribute[ward] “%(value)s” không có trong danh sách phường.",
@@ -248,14 +247,8 @@ def submit(submission: Submission, now: datetime | None = None) -> tuple[Ticket,
     if existing is not None:
         return existing, False
     submission.request.submission_key = key
-    try:
-        return tickets.create_ticket(submission.request, now=now), True
-    except IntegrityError:
-        # The same retry, arriving at the same moment on another worker, won.
-        existing = tickets.find_by_submission_key(key)
-        if existing is None:
-            raise
-        return existing, False
+    # The same retry arriving at the same moment on another worker: the first one's ticket.
+    return tickets.create_or_find(submission.request, now=now)
 
 
 def service_notice(ticket: Ticket) -> str | None:
