@@ -18,6 +18,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -25,7 +26,11 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from .clock import utcnow
 from .extensions import db
 from .lifecycle import Status
-from .vocabulary import Channel, LocationSource, Role, VisitOutcome
+from .vocabulary import MEASURED_POSITIONS, Channel, LocationSource, Role, VisitOutcome
+
+
+MEASURED_POSITION_CLAUSE = text(
+    "location_source IN (" + ", ".join(f"'{source}'" for source in MEASURED_POSITIONS) + ")")
 
 
 def one_of(column: str, values) -> CheckConstraint:
@@ -201,6 +206,10 @@ class Ticket(db.Model):
         Index("ix_tickets_status_created", "status", "created_at"),
         Index("ix_tickets_assignee_status", "assignee_id", "status"),
         Index("ix_tickets_phone_category", "phone", "category_id"),
+        # Possible duplicates nearby: a band of latitude within a category, measured
+        # positions only (migration 0008).
+        Index("ix_tickets_measured_position", "category_id", "lat", "lon", "created_at",
+              sqlite_where=MEASURED_POSITION_CLAUSE, postgresql_where=MEASURED_POSITION_CLAUSE),
         # The coordinators' date windows, answered from the index alone (migration 0003).
         Index("ix_tickets_created_figures", "created_at", "ward_id", "team_id", "category_id",
               "claimed_at", "first_resolved_at"),

@@ -41,6 +41,12 @@ class LocationSource(StrEnum):
     API = "api"
 
 
+# Positions somebody measured or pointed at (a phone's location, a pin, a client app's
+# coordinates). A geocoded street or a ward's centre is one shared point for every
+# ticket sent there: those tickets are not near each other.
+MEASURED_POSITIONS = (LocationSource.DEVICE, LocationSource.MAP_PIN, LocationSource.API)
+
+
 class VisitOutcome(StrEnum):
     """What a door-to-door visit found."""
 
