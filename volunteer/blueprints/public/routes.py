@@ -62,8 +62,14 @@ def qr_svg(url: str) -> Markup:
     return Markup(segno.make(url, error="m").svg_inline(scale=5, border=2, dark="#111"))
 
 
+def _served(response) -> bool:
+    """A 503 (the database away) served nothing: the resident who sends the same form
+    again once it is back has not used up a try."""
+    return response.status_code != 503
+
+
 @bp.route("/", methods=["GET", "POST"])
-@limiter.limit(_public_form_limit, methods=["POST"])
+@limiter.limit(_public_form_limit, methods=["POST"], deduct_when=_served)
 def ask():
     form = RequestForm()
     form.ward.choices = ward_choices()
