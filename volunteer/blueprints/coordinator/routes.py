@@ -11,7 +11,6 @@ from sqlalchemy import select
 
 from ... import accounts, catalog, charts, duplicates, exports, figures, tickets
 from ...access import coordinator_required
-from ...clock import utcnow
 from ...extensions import db
 from ...i18n import current_language
 from ...lifecycle import (STATUS_LABELS, Action, Actor, Relation, Status,
@@ -85,9 +84,8 @@ def ward_map():
 def dashboard():
     form = _filter_form()
     filters = _valid_filters(form)
-    now = utcnow()  # one moment for both tables: they share the medians' window
-    wards = figures.ward_figures(filters, now)
-    teams = figures.team_figures(filters, now)
+    wards = figures.ward_figures(filters)
+    teams = figures.team_figures(filters)
     language = current_language()
     categories = catalog.categories(include_inactive=True)
     weekly = figures.weekly(filters)
