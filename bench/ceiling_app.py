@@ -1,6 +1,7 @@
-"""The framework's ceiling on this machine: a minimal Flask endpoint doing one indexed
-query (a ticket by its unique reference) on the same PostgreSQL, served by the same
-gunicorn configuration as the app; and, for writes, one doing one INSERT and a durable
+"""The framework's ceiling on this machine: a bare trivial view (/trivial, beside our
+/healthz), and a minimal Flask endpoint doing one indexed query (a ticket by its
+unique reference) on the same database, served by the same gunicorn configuration as
+the app; and, for writes, one doing one INSERT and a durable
 commit into a table of the bench's own (bench_writes, made by bench/load.py).
 bench/load.py runs it beside the real app.
 
@@ -20,6 +21,12 @@ with engine.connect() as connection:
     REFERENCES = [row[0] for row in connection.execute(text("SELECT reference FROM tickets LIMIT 500"))]
 # Loaded in gunicorn's master (preload): no pooled connection may follow the fork.
 engine.dispose()
+
+
+@app.route("/trivial")
+def trivial():
+    """The bare framework: what our /healthz answers, with no hook of ours."""
+    return {"status": "ok"}, 200, {"Cache-Control": "no-store"}
 
 
 @app.route("/ceiling")

@@ -3,28 +3,33 @@
     .venv/bin/python bench/load.py steady [--seconds 60] [--phase-seconds 15] [--clients 12]
     .venv/bin/python bench/load.py faults [--seconds 30] [--clients 12] [--only kill postgresql redis reload]
 
-Both create a PostgreSQL database of their own (volunteer_bench_<pid>, dropped at the
-end; never `test`), migrate and seed it (the city, 2 volunteers per team, a
-coordinator, 270 open tickets), and start `gunicorn -c gunicorn.conf.py wsgi:app`
-(PROXY_HOPS=1, REDIS_URL on Redis database 13) and, for `steady`, the ceiling app
-(bench/ceiling_app.py: one indexed query, same gunicorn settings) on loopback ports.
+Both start a PostgreSQL cluster of their own (initdb in a temporary folder, a free
+loopback port; --shared-postgresql uses BENCH_ADMIN_URL's server instead, stopped with
+pg_ctlcluster), create a database there, migrate and seed it (the city, 2 volunteers
+per team, a coordinator, 270 open tickets), and start `gunicorn -c gunicorn.conf.py
+wsgi:app` (PROXY_HOPS=1, REDIS_URL on Redis database 13) and, for `steady`, the ceiling
+app (bench/ceiling_app.py: one indexed query, same gunicorn settings) on loopback ports.
 
 steady: in the same run, each for --phase-seconds with --clients closed-loop clients:
   ceiling   GET /ceiling on the minimal app
   submit    POST / (the public form; the CSRF token fetched once per client)
   queue     GET the volunteers' queue page (signed in)
-then the mix for --seconds: residents (form, submit, confirmation, track, status),
-volunteers (queue, ticket, claim) and coordinators (map, dashboard).
+then the mix for --seconds: residents (form, submit, confirmation, track, status; one
+in five taps "send" 2 to 10 times at once: the same session, token and submission key
+on as many connections), volunteers (queue, ticket, claim) and coordinators (map,
+dashboard).
 faults: the mix for --seconds once per scenario; at a third of each run: kill -9 one
-gunicorn worker / restart PostgreSQL / stop Redis (restarted 10 s later) / kill -HUP
-the master (graceful reload). --only picks scenarios.
+gunicorn worker / stop PostgreSQL for 10 s with submissions in flight (always started
+again, even on failure) / stop Redis (restarted 10 s later) / kill -HUP the master
+(graceful reload). --only picks scenarios.
 
-Afterwards every submission the app accepted (a 302 to its reference) must be in the
-database exactly once; retried submissions reuse their submission key, as a browser
-resubmitting the same form does. Each simulated resident comes from its own address
-(X-Forwarded-For, read from the one trusted hop), so rate limits do not throttle the
-bench; they are still checked in Redis on every request. Prints figures; asserts
-nothing. Only loopback traffic.
+A resident without an answer resubmits the same form (same submission key) after 1,
+2, 4, then every 5 seconds, for up to 40 s. Afterwards: every acknowledged submission must be in the
+database exactly once, under the one reference every copy of it was shown, and every
+submission acknowledged. Exits non-zero on any lost, duplicated or failed (500)
+request. Each simulated resident comes from its own address (X-Forwarded-For, read
+from the one trusted hop), so rate limits do not throttle the bench; they are still
+checked in Redis on every request. Only loopback traffic.
 """
 from __future__ import annotations
 
@@ -34,6 +39,7 @@ import http.client
 import os
 import random
 import re
+import shutil
 import signal
 import socket
 import statistics
@@ -55,7 +61,10 @@ REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 PASSWORD = "bench-mat-khau-2026"
 SECRET_KEY = "bench-" + uuid.uuid4().hex
 LOG_DIR = Path(os.environ.get("BENCH_LOG_DIR", "/tmp/volunteer-bench"))
-PG_RESTART = ["pg_ctlcluster", "--skip-systemctl-redirect", "15", "main", "restart"]
+PG_BIN = Path(os.environ.get("BENCH_PG_BIN", "/usr/lib/postgresql/15/bin"))
+# The machine's own cluster (Debian's pg_ctlcluster), for --shared-postgresql.
+SHARED_PG = ("pg_ctlcluster", "--skip-systemctl-redirect", "15", "main")
+PG_DOWN_SECONDS = 10
 REDIS_START = ["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "-::1", "--port", "6379",
                "--save", "", "--appendonly", "no", "--dir", "/var/lib/redis",
                "--logfile", "/var/log/redis/ci.log"]
@@ -72,6 +81,67 @@ _REFERENCE = re.compile(r"/submitted/([A-Z]+-[A-Z0-9]{6})")
 
 
 # --- setup -------------------------------------------------------------------------
+
+class PrivatePostgreSQL:
+    """A PostgreSQL cluster of the bench's own (initdb in a temporary folder, a free
+    loopback port, run as the postgres user), so stopping it for the outage scenario
+    disturbs nobody else using the machine's server. ADMIN_URL points at it meanwhile."""
+
+    def __init__(self):
+        import tempfile
+
+        self.folder = Path(tempfile.mkdtemp(prefix="volunteer-bench-pg-"))
+        self.data = self.folder / "data"
+        self.port = free_port()
+
+    def _as_postgres(self, *command: str) -> subprocess.CompletedProcess:
+        prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        return subprocess.run(prefix + list(command), capture_output=True, text=True)
+
+    def __enter__(self):
+        global ADMIN_URL
+        shutil.chown(self.folder, "postgres") if os.geteuid() == 0 else None
+        result = self._as_postgres(str(PG_BIN / "initdb"), "-D", str(self.data), "-A", "trust",
+                                   "-U", "postgres", "--no-sync")
+        if result.returncode:
+            raise RuntimeError(f"initdb failed: {result.stderr[-400:]}")
+        self.start()
+        ADMIN_URL = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+        return self
+
+    def start(self) -> None:
+        result = self._as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l",
+                                   str(self.folder / "server.log"), "-w", "-o",
+                                   f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1",
+                                   "start")
+        if result.returncode:
+            raise RuntimeError(f"pg_ctl start failed: {result.stderr[-400:]}")
+
+    def stop(self) -> None:
+        self._as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    def __exit__(self, *exc):
+        self.stop()
+        shutil.rmtree(self.folder, ignore_errors=True)
+        return False
+
+
+class SharedPostgreSQL:
+    """The machine's cluster, stopped and started with Debian's pg_ctlcluster."""
+
+    def __enter__(self):
+        return self
+
+    def start(self) -> None:
+        subprocess.run([*SHARED_PG, "start"], capture_output=True)
+
+    def stop(self) -> None:
+        subprocess.run([*SHARED_PG, "stop", "-m", "fast"], capture_output=True)
+
+    def __exit__(self, *exc):
+        self.start()  # whatever happened, leave it running
+        return False
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -282,24 +352,66 @@ def resident_form(csrf: str, info: dict) -> dict:
     }
 
 
+DOUBLE_SUBMIT_SHARE = 0.2  # residents who tap "send" several times
+GIVE_UP_SECONDS = 40  # a resident who still has no answer after this has lost the request
+
+
 def submit(client: Client, form: dict, submissions: dict, label: str = "submit") -> str | None:
-    """POST the form; on a failure that may not have reached the database, resubmit
-    the same form (same submission key) once a second later, as a resident would."""
+    """POST the form; on a failure that may not have reached the database (a 503 page, a
+    cut connection, a 500), resubmit the same form (same submission key) a little
+    later, as a resident would, for up to GIVE_UP_SECONDS."""
     submissions["attempted"].append(form["submission_key"])
-    accepted = submissions["accepted"]
-    for attempt in range(3):
+    given_up_at = time.time() + GIVE_UP_SECONDS
+    attempt = 0
+    while time.time() < given_up_at:
         status, headers, _ = client.call(label if attempt == 0 else label + "_retry", "POST", "/", form)
+        attempt += 1
         if status == 302:
             match = _REFERENCE.search(headers.get("location", ""))
             if match:
-                accepted.append((form["submission_key"], match.group(1)))
+                submissions["accepted"].append((form["submission_key"], match.group(1)))
                 return match.group(1)
-            return None
+            break
         if status in (0, 500, 502, 503):
-            time.sleep(1)
+            time.sleep(min(2 ** attempt / 2, 5))  # 1, 2, 4, 5, 5… seconds, as people wait longer
             continue
-        return None
+        break
+    submissions["lost"].append(form["submission_key"])
     return None
+
+
+def submit_copies(client: Client, form: dict, submissions: dict, copies: int) -> str | None:
+    """A double tap, `copies` times over: the same form (same session, CSRF token and
+    submission key) sent at once on as many connections. Every copy must answer the
+    same confirmation."""
+    submissions["attempted"].append(form["submission_key"])
+    start = threading.Barrier(copies)
+    answers: list = [None] * copies
+
+    def send(index):
+        twin = Client(client.port, client.records, client.address)
+        twin.cookies = dict(client.cookies)
+        start.wait()
+        status, headers, _ = twin.call("double_submit", "POST", "/", form)
+        match = _REFERENCE.search(headers.get("location", "")) if status == 302 else None
+        answers[index] = (status, match.group(1) if match else None)
+        if twin.conn is not None:
+            twin.conn.close()
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(copies)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    references = {reference for _, reference in answers if reference}
+    for reference in references:
+        submissions["accepted"].append((form["submission_key"], reference))
+    if all(reference for _, reference in answers) and len(references) == 1:
+        return references.pop()
+    if len(references) > 1 or any(status == 500 for status, _ in answers):
+        return None  # counted: two references for one key, or an error page
+    # Copies refused for another reason (an outage's 503): the resident sends it again.
+    return submit(client, form, submissions)
 
 
 def sign_in(client: Client, info: dict, phone: str) -> bool:
@@ -322,7 +434,10 @@ def run_resident(port, info, deadline, records, submissions):
             time.sleep(0.2)
             continue
         form = resident_form(csrf, info)
-        reference = submit(client, form, submissions)
+        if random.random() < DOUBLE_SUBMIT_SHARE:
+            reference = submit_copies(client, form, submissions, random.randint(2, 10))
+        else:
+            reference = submit(client, form, submissions)
         if not reference:
             continue
         client.call("submitted", "GET", f"/submitted/{reference}")
@@ -398,7 +513,7 @@ def run_queue_only(port, info, deadline, records, phone):
 def run_group(kind: str, port: int, info: dict, deadline: float, users: list) -> tuple:
     """In a child process: one thread per simulated user; returns records and accepted."""
     records: list = []
-    submissions: dict = {"accepted": [], "attempted": []}
+    submissions: dict = {"accepted": [], "attempted": [], "lost": []}
     threads = []
     for role, phone in users:
         if kind == "ceiling":
@@ -448,7 +563,7 @@ def drive(kind: str, port: int, info: dict, seconds: float, clients: int, during
         results = [f.result() for f in futures]
     records = [r for rec, _ in results for r in rec]
     submissions = {kind: [item for _, sub in results for item in sub[kind]]
-                   for kind in ("accepted", "attempted")}
+                   for kind in ("accepted", "attempted", "lost")}
     return records, submissions, time.time() - started
 
 
@@ -474,8 +589,10 @@ def summarize(title: str, records: list, span: float) -> dict:
     return figures
 
 
-def check_accepted(url: str, submissions: dict) -> None:
-    """Every acknowledged submission is in the database, once."""
+def check_accepted(url: str, submissions: dict) -> int:
+    """Every acknowledged submission is in the database, once, under the reference its
+    resident was shown (every copy of a double submit shown the same one); every
+    submission was acknowledged. Returns the number of problems."""
     accepted, attempted = submissions["accepted"], set(submissions["attempted"])
     import psycopg
 
@@ -485,16 +602,28 @@ def check_accepted(url: str, submissions: dict) -> None:
         ).fetchall()
     stored = Counter(key for key, _ in rows)
     by_key = dict(rows)
-    acknowledged = dict(accepted)
-    missing = [k for k in acknowledged if k not in by_key]
-    wrong = [k for k, ref in acknowledged.items() if k in by_key and by_key[k] != ref]
+    shown: dict[str, set] = defaultdict(set)
+    for key, reference in accepted:
+        shown[key].add(reference)
+    missing = [k for k in shown if k not in by_key]
+    wrong = [k for k, refs in shown.items() if k in by_key and refs != {by_key[k]}]
     duplicated = [k for k, n in stored.items() if n > 1]
-    unacknowledged = [k for k in by_key if k in attempted and k not in acknowledged]
-    print(f"\n  submissions sent: {len(attempted)}; accepted: {len(acknowledged)} "
-          f"(from {len(accepted)} acknowledgements); "
-          f"in the database: {len(acknowledged) - len(missing)}; missing: {len(missing)}; "
-          f"with another reference: {len(wrong)}; stored twice: {len(duplicated)}; "
-          f"stored but never acknowledged (connection cut before the answer): {len(unacknowledged)}")
+    lost = [k for k in submissions["lost"] if k not in shown]
+    unacknowledged = [k for k in by_key if k in attempted and k not in shown]
+    print(f"\n  submissions sent: {len(attempted)}; acknowledged: {len(shown)} "
+          f"(from {len(accepted)} answers); in the database: {len(shown) - len(missing)}; "
+          f"missing: {len(missing)}; shown another or a second reference: {len(wrong)}; "
+          f"stored twice: {len(duplicated)}; never acknowledged (lost to the resident): {len(lost)}, "
+          f"of which stored: {len(unacknowledged)}")
+    return len(missing) + len(wrong) + len(duplicated) + len(lost)
+
+
+def server_errors(records: list) -> int:
+    """500s: a request the app failed, whatever the fault around it."""
+    errors = sum(1 for _, status, _, _, _ in records if status == 500)
+    if errors:
+        print(f"  500 answers: {errors}")
+    return errors
 
 
 def timeline(records: list, started: float, labels=None, step: float = 2.0) -> None:
@@ -551,7 +680,8 @@ class Setup:
         return False
 
 
-def steady(args) -> None:
+def steady(args) -> int:
+    problems = 0
     with Setup(with_ceiling=True) as setup:
         port, info = setup.app.port, setup.info
         phase = args.phase_seconds
@@ -562,25 +692,30 @@ def steady(args) -> None:
                                   records, span)["ceiling_write"]
         records, submitted_alone, span = drive("submit", port, info, phase, args.clients)
         submit_rate = summarize("submission alone (POST /)", records, span).get("submit", 0)
-        check_accepted(setup.url, submitted_alone)
+        problems += server_errors(records) + check_accepted(setup.url, submitted_alone)
         queue_rate = 0.0
         if info["queue"]:
             records, _, span = drive("queue", port, info, phase, args.clients)
             queue_rate = summarize("volunteer queue page alone", records, span).get("queue", 0)
+            problems += server_errors(records)
         print(f"\n  ratios to the ceiling ({ceiling:.0f} req/s): submission {submit_rate / ceiling:.0%}, "
               f"queue {queue_rate / ceiling:.0%}; submission to the write ceiling "
               f"({write_ceiling:.0f} req/s): {submit_rate / write_ceiling:.0%}")
         records, submitted, span = drive("mix", port, info, args.seconds, args.clients)
         summarize(f"steady mix, {args.clients} clients", records, span)
-        check_accepted(setup.url, {k: submitted_alone[k] + submitted[k] for k in submitted})
+        problems += server_errors(records)
+        problems += check_accepted(setup.url, {k: submitted_alone[k] + submitted[k] for k in submitted})
+    return problems
 
 
-def faults(args) -> None:
+def faults(args, postgresql) -> int:
+    problems = 0
     with Setup(with_ceiling=False) as setup:
         port, info = setup.app.port, setup.info
         at = args.seconds / 3
-        everything = {"accepted": [], "attempted": []}
+        everything = {"accepted": [], "attempted": [], "lost": []}
         seen: dict = {}
+        outage: dict = {}
 
         def kill_worker(started):
             time.sleep(max(0, started + at - time.time()))
@@ -595,12 +730,20 @@ def faults(args) -> None:
             print(f"  replacement worker forked after {time.time() - killed_at:.2f}s; "
                   f"workers now {len(setup.app.workers())}")
 
-        def restart_postgresql(started):
+        def stop_postgresql(started):
             time.sleep(max(0, started + at - time.time()))
             began = time.time()
-            result = subprocess.run(PG_RESTART, capture_output=True, text=True)
-            print(f"  t={began - started:.1f}s PostgreSQL restart took {time.time() - began:.1f}s "
-                  f"(exit {result.returncode} {result.stderr.strip()[:120]})")
+            try:
+                postgresql.stop()
+                outage["down"] = time.time()
+                print(f"  t={outage['down'] - started:.1f}s PostgreSQL stopped "
+                      f"(took {outage['down'] - began:.1f}s)")
+                time.sleep(PG_DOWN_SECONDS)
+            finally:
+                outage["up"] = time.time()
+                postgresql.start()
+            print(f"  t={outage['up'] - started:.1f}s PostgreSQL starting again; down "
+                  f"{outage['up'] - outage['down']:.1f}s; accepting at t={time.time() - started:.1f}s")
 
         def reload_gracefully(started):
             time.sleep(max(0, started + at - time.time()))
@@ -622,7 +765,7 @@ def faults(args) -> None:
             print(f"  t={time.time() - started:.1f}s Redis started again")
 
         scenarios = {"kill": ("kill -9 one gunicorn worker", kill_worker),
-                     "postgresql": ("restart PostgreSQL", restart_postgresql),
+                     "postgresql": (f"PostgreSQL down for {PG_DOWN_SECONDS} s", stop_postgresql),
                      "redis": ("stop Redis for 10 s", stop_redis),
                      "reload": ("graceful reload (kill -HUP)", reload_gracefully)}
         for name in args.only or ("kill", "postgresql", "redis", "reload"):
@@ -637,9 +780,18 @@ def faults(args) -> None:
             records, submitted, span = drive("mix", port, info, args.seconds, args.clients, during)
             summarize(f"mix during '{title}'", records, span)
             timeline(records, captured["started"])
+            problems += server_errors(records)
+            if name == "postgresql":
+                in_outage = [r for r in records if r[0].startswith(("submit", "double_submit"))
+                             and outage["down"] <= r[3] <= outage["up"]]
+                print(f"  submissions answered while PostgreSQL was down: {len(in_outage)} "
+                      f"({Counter(r[1] for r in in_outage)})")
+                if not in_outage:
+                    print("  PROBLEM: no submission was in flight during the outage")
+                    problems += 1
             for kind in everything:
                 everything[kind] += submitted[kind]
-            check_accepted(setup.url, submitted)
+            problems += check_accepted(setup.url, submitted)
             with open(setup.app.log_path) as log:
                 text = log.read()
             counts = {name: text.count(needle) for name, needle in LOG_SIGNS.items()}
@@ -647,10 +799,11 @@ def faults(args) -> None:
                 f"{counts[name] - seen.get(name, 0)} {name}" for name in LOG_SIGNS))
             seen.update(counts)
         print("\n== all fault runs together")
-        check_accepted(setup.url, everything)
+        problems += check_accepted(setup.url, everything)
+    return problems
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("script", choices=("steady", "faults"))
     parser.add_argument("--seconds", type=float, default=None)
@@ -658,11 +811,18 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=12)
     parser.add_argument("--only", nargs="+", choices=("kill", "postgresql", "redis", "reload"),
                         help="faults: run only these scenarios")
+    parser.add_argument("--shared-postgresql", action="store_true",
+                        help="use BENCH_ADMIN_URL's server (the machine's cluster, stopped with "
+                             "pg_ctlcluster in the outage) instead of a private cluster")
     args = parser.parse_args()
     if args.seconds is None:
         args.seconds = 60 if args.script == "steady" else 30
-    steady(args) if args.script == "steady" else faults(args)
+    with (SharedPostgreSQL() if args.shared_postgresql else PrivatePostgreSQL()) as postgresql:
+        problems = steady(args) if args.script == "steady" else faults(args, postgresql)
+    print(f"\n{problems} problem(s): lost, duplicated or failed requests" if problems
+          else "\nno request lost, duplicated or failed")
+    return 1 if problems else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

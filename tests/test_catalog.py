@@ -1,8 +1,9 @@
 """The shared lookups: a ward by its public key, categories in display order."""
 import pytest
 
-from tests.factories import category
+from tests.factories import category, ward
 from volunteer import catalog
+from volunteer.extensions import db
 
 
 def test_a_key_with_a_period_names_that_ward(ctx):
@@ -33,3 +34,15 @@ def test_retired_categories_only_when_asked_for(ctx):
     assert retired not in active and retired in everything
     assert [c for c in everything if c.active] == active
     assert [c.position for c in everything] == sorted(c.position for c in everything)
+
+
+def test_the_cached_choices_follow_a_change_flushed_in_this_process(ctx):
+    """Residents' choices come from a per-process copy; a seed (or any flush) that
+    changes a category or a ward drops it, so the next form shows the change."""
+    before = [c.code for c in catalog.active_categories()]
+    assert "vneid" in before
+    category("vneid").active = False
+    ward("19342").name = "Phường Bốn"
+    db.session.flush()
+    assert [c.code for c in catalog.active_categories()] == [c for c in before if c != "vneid"]
+    assert catalog.ward_by_key("19342:2008").name == "Phường Bốn"

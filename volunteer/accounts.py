@@ -98,10 +98,10 @@ def team_for_ward_code(code: str) -> Team:
     ward = catalog.ward_by_key(code)
     if ward is None:
         raise AccountError(_l("Không có phường mã %(code)s.", code=(code or "").strip()), "team")
-    teams = [team for team in ward.teams if team.active]
+    teams = catalog.teams_covering(ward.id)
     if not teams:
         raise AccountError(_l("Phường %(name)s chưa có tổ nào.", name=ward.name), "team")
-    return teams[0]
+    return db.session.get(Team, teams[0])
 
 
 def _active_team(team_id: int) -> Team:

@@ -1,8 +1,9 @@
 """Possible duplicates of a ticket, for the coordinator to merge.
 
 Two rules: the same phone asking about the same category while both are open; or the
-same category within 50 m in the last 14 days. A bounding box in SQL finds the
-candidates, an exact geodesic distance keeps the close ones.
+same category within 50 m in the last 14 days, between measured positions only (a
+geocoded street's single point is shared by every ticket on that street). A bounding
+box in SQL finds the candidates, an exact geodesic distance keeps the close ones.
 """
 from __future__ import annotations
 
@@ -12,13 +13,14 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from geopy.distance import geodesic
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from . import tickets
 from .extensions import db
 from .lifecycle import OPEN, Action, Status, TransitionIncomplete
 from .models import Ticket
 from .references import clean_reference
+from .vocabulary import MEASURED_POSITIONS
 
 NEAR_METRES = 50
 NEAR_WINDOW = timedelta(days=14)
@@ -37,23 +39,38 @@ def suggest(ticket: Ticket) -> list[tuple[Ticket, str]]:
             ).order_by(Ticket.created_at.desc()).limit(LIMIT)
         ):
             found[other.id] = (other, "phone")
-    if ticket.lat is not None and ticket.lon is not None:
-        dlat = NEAR_METRES / _METRES_PER_DEGREE
-        dlon = dlat / max(0.01, math.cos(math.radians(ticket.lat)))
-        since = ticket.created_at - NEAR_WINDOW
-        for other in db.session.scalars(
-            select(Ticket).where(
-                Ticket.id != ticket.id, Ticket.category_id == ticket.category_id,
-                Ticket.created_at >= since, Ticket.status != Status.CANCELLED,
-                Ticket.lat.between(ticket.lat - dlat, ticket.lat + dlat),
-                Ticket.lon.between(ticket.lon - dlon, ticket.lon + dlon),
-            ).order_by(Ticket.created_at.desc()).limit(LIMIT * 5)
-        ):
+    if has_measured_position(ticket):
+        for other in db.session.scalars(nearby_candidates(ticket)):
             if other.id in found:
                 continue
             if geodesic((ticket.lat, ticket.lon), (other.lat, other.lon)).meters <= NEAR_METRES:
                 found[other.id] = (other, "nearby")
     return sorted(found.values(), key=lambda pair: pair[0].created_at, reverse=True)[:LIMIT]
+
+
+def has_measured_position(ticket: Ticket) -> bool:
+    return ticket.lat is not None and ticket.lon is not None and ticket.location_source in MEASURED_POSITIONS
+
+
+def nearby_candidates(ticket: Ticket) -> Select:
+    """Tickets of the same category with a measured position in a box around this one's,
+    from the last 14 days: a range of the partial index ix_tickets_measured_position
+    (category, then a band of latitude; longitude and date read from the index)."""
+    dlat = NEAR_METRES / _METRES_PER_DEGREE
+    dlon = dlat / max(0.01, math.cos(math.radians(ticket.lat)))
+    return (
+        select(Ticket)
+        .where(
+            Ticket.category_id == ticket.category_id,
+            Ticket.location_source.in_(MEASURED_POSITIONS),
+            Ticket.lat.between(ticket.lat - dlat, ticket.lat + dlat),
+            Ticket.lon.between(ticket.lon - dlon, ticket.lon + dlon),
+            Ticket.created_at >= ticket.created_at - NEAR_WINDOW,
+            Ticket.id != ticket.id, Ticket.status != Status.CANCELLED,
+        )
+        .order_by(Ticket.created_at.desc())
+        .limit(LIMIT * 5)
+    )
 
 
 def merge(ticket: Ticket, reference: str, actor):

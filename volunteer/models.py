@@ -18,6 +18,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -28,7 +29,11 @@ from .limits import (ADDRESS_MAX, CAMPAIGN_NAME_MAX, EMAIL_MAX, HELPED_WITH_MAX,
                      MEDIA_URL_MAX, NAME_MAX, ORGANISATION_MAX, PHONE_MAX, PREFERRED_TIME_MAX,
                      STREET_MAX, SUBMISSION_KEY_MAX, TEAM_NAME_MAX)
 from .lifecycle import Status
-from .vocabulary import Channel, LocationSource, Role, RoutingReason, VisitOutcome
+from .vocabulary import MEASURED_POSITIONS, Channel, LocationSource, Role, RoutingReason, VisitOutcome
+
+
+MEASURED_POSITION_CLAUSE = text(
+    "location_source IN (" + ", ".join(f"'{source}'" for source in MEASURED_POSITIONS) + ")")
 
 
 def one_of(column: str, values) -> CheckConstraint:
@@ -204,6 +209,10 @@ class Ticket(db.Model):
         Index("ix_tickets_status_created", "status", "created_at"),
         Index("ix_tickets_assignee_status", "assignee_id", "status"),
         Index("ix_tickets_phone_category", "phone", "category_id"),
+        # Possible duplicates nearby: a band of latitude within a category, measured
+        # positions only (migration 0008).
+        Index("ix_tickets_measured_position", "category_id", "lat", "lon", "created_at",
+              sqlite_where=MEASURED_POSITION_CLAUSE, postgresql_where=MEASURED_POSITION_CLAUSE),
         # The coordinators' date windows, answered from the index alone (migration 0003).
         Index("ix_tickets_created_figures", "created_at", "ward_id", "team_id", "category_id",
               "claimed_at", "first_resolved_at"),

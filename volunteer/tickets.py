@@ -8,14 +8,14 @@ from datetime import datetime
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 
-from . import lifecycle
+from . import catalog, lifecycle
 from .geo import geography
 from .extensions import db
 from .clock import utcnow
 from .lifecycle import Action, Actor, ContactResult, Effect, Status, TransitionConflict
-from .models import Team, Ticket, TicketEvent, User, Ward, team_wards
+from .models import Ticket, TicketEvent, User
 from .limits import STREET_MAX, fit
 from .privacy import mask_id_numbers, street_of
 from .references import new_reference
@@ -57,12 +57,20 @@ def find_by_submission_key(key: str | None) -> Ticket | None:
 
 def create_ticket(request: Request, now: datetime | None = None) -> Ticket:
     """Route and store a request; a repeated submission key returns the first ticket."""
-    existing = find_by_submission_key(request.submission_key)
-    if existing is not None:
-        return existing
+    return create_or_find(request, now)[0]
+
+
+def create_or_find(request: Request, now: datetime | None = None) -> tuple[Ticket, bool]:
+    """Route and store a request: (the new ticket, True); or, when its submission key
+    was already used (a double tap, a client's retry, even one arriving at the same
+    moment on another worker), (the first ticket, False).
+
+    This is every resident's request, so it costs what it must: two INSERTs (the ticket
+    and its "created" event). The wards, teams and categories come from the catalog's
+    copy, and the submission key and the reference are checked by the INSERT itself."""
     now = now or utcnow()
     geo = geography.load()
-    picked = db.session.get(Ward, request.ward_id) if request.ward_id else None
+    picked = catalog.ward(request.ward_id)
     routed = route_ward(
         picked_area=picked.code if picked is not None and picked.is_routing_area else None,
         picked_group=geo.groups.get(picked.id) if picked is not None and not picked.is_routing_area else None,
@@ -74,7 +82,7 @@ def create_ticket(request: Request, now: datetime | None = None) -> Ticket:
     )
     ward_id = geo.area_ids.get(routed.area_code) if routed.area_code else None
     address = mask_id_numbers(request.address)
-    ticket = Ticket(
+    values = dict(
         resident_name=mask_id_numbers(request.name),
         phone=request.phone,
         phone_last4=request.phone[-4:],
@@ -105,7 +113,9 @@ def create_ticket(request: Request, now: datetime | None = None) -> Ticket:
         created_at=now,
         updated_at=now,
     )
-    _insert_with_fresh_reference(ticket)
+    ticket = _insert_with_fresh_reference(values)
+    if ticket is None:
+        return find_by_submission_key(request.submission_key), False
     db.session.add(
         TicketEvent(
             ticket_id=ticket.id,
@@ -118,46 +128,40 @@ def create_ticket(request: Request, now: datetime | None = None) -> Ticket:
         )
     )
     db.session.flush()
-    return ticket
+    return ticket, True
 
 
-def _insert_with_fresh_reference(ticket: Ticket, attempts: int = 5) -> None:
+def _insert_with_fresh_reference(values: dict, attempts: int = 5) -> Ticket | None:
+    """INSERT the ticket under a new random reference; None when its submission key is
+    already stored (committed, or committed meanwhile by the transaction we waited for).
+
+    ON CONFLICT DO NOTHING instead of a savepoint and an IntegrityError: a clash aborts
+    nothing (the caller's transaction goes on), and a double submit waits for the first
+    copy's commit, then finds its ticket, rather than failing."""
     prefix = current_app.config.get("REFERENCE_PREFIX", "DH")
+    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
     for _ in range(attempts):
-        ticket.reference = new_reference(prefix)
-        if db.session.scalar(select(Ticket.id).where(Ticket.reference == ticket.reference)):
-            continue
-        try:
-            # Added inside the savepoint: added before it, the savepoint's own snapshot
-            # flush would insert the ticket outside it, and a clash would roll back
-            # the whole transaction instead of this attempt.
-            with db.session.begin_nested():
-                db.session.add(ticket)
-                db.session.flush()
-            return
-        except IntegrityError:
-            if find_by_submission_key(ticket.submission_key) is not None:
-                raise
-            if ticket in db.session:
-                db.session.expunge(ticket)
+        statement = insert(Ticket).values(reference=new_reference(prefix), **values)
+        ticket = db.session.scalar(statement.on_conflict_do_nothing().returning(Ticket))
+        if ticket is not None:
+            return ticket
+        if find_by_submission_key(values["submission_key"]) is not None:
+            return None
+        # Otherwise the reference was taken: draw another.
     raise RuntimeError("could not find a free ticket reference")
 
 
 def team_for_ward(ward_id: int | None) -> int | None:
     """The team covering the ward; where several do, the one with the fewest open tickets."""
-    if ward_id is None:
-        return None
-    open_count = (
-        select(func.count(Ticket.id))
-        .where(Ticket.team_id == Team.id, Ticket.status.in_(lifecycle.OPEN))
-        .scalar_subquery()
-    )
-    rows = db.session.execute(
-        select(Team.id, open_count)
-        .join(team_wards, team_wards.c.team_id == Team.id)
-        .where(team_wards.c.ward_id == ward_id, Team.active.is_(True))
-    ).all()
-    return choose_team((team_id, count) for team_id, count in rows)
+    covering = catalog.teams_covering(ward_id) if ward_id is not None else ()
+    if len(covering) < 2:
+        return covering[0] if covering else None
+    open_counts = dict(db.session.execute(
+        select(Ticket.team_id, func.count(Ticket.id))
+        .where(Ticket.team_id.in_(covering), Ticket.status.in_(lifecycle.OPEN))
+        .group_by(Ticket.team_id)
+    ).all())
+    return choose_team((team_id, open_counts.get(team_id, 0)) for team_id in covering)
 
 
 def relations_for(ticket: Ticket, actor: Actor) -> set[str]:

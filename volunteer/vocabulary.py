@@ -51,6 +51,12 @@ class RoutingReason(StrEnum):
     LOCATION_FAR = "location_far"  # the phone's location is far from the city
 
 
+# Positions somebody measured or pointed at (a phone's location, a pin, a client app's
+# coordinates). A geocoded street or a ward's centre is one shared point for every
+# ticket sent there: those tickets are not near each other.
+MEASURED_POSITIONS = (LocationSource.DEVICE, LocationSource.MAP_PIN, LocationSource.API)
+
+
 class VisitOutcome(StrEnum):
     """What a door-to-door visit found."""
 

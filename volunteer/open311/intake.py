@@ -12,12 +12,11 @@ from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 
 from .. import catalog, lifecycle, tickets
 from ..clock import utcnow
 from ..i18n import team_label
-from ..models import ApiKey, Ticket, Ward
+from ..models import ApiKey, Ticket
 from ..phones import InvalidPhone, normalize_phone
 from ..vocabulary import Channel, LocationSource
 from ..limits import (ADDRESS_MAX, EMAIL_MAX, MEDIA_URL_MAX, NAME_MAX, OPEN311_DESCRIPTION_MAX,
@@ -121,7 +120,7 @@ def _attributes(form: Mapping, problems: _Problems) -> dict[str, list[str]]:
     return found
 
 
-def _ward_from(key: str, problems: _Problems) -> Ward | None:
+def _ward_from(key: str, problems: _Problems) -> catalog.WardEntry | None:
     ward = catalog.ward_by_key(key)
     if ward is None:
         problems.add(_("Giá trị attribute[ward] “%(value)s” không có trong danh sách phường.",
@@ -250,14 +249,8 @@ def submit(submission: Submission, now: datetime | None = None) -> tuple[Ticket,
     if existing is not None:
         return existing, False
     submission.request.submission_key = key
-    try:
-        return tickets.create_ticket(submission.request, now=now), True
-    except IntegrityError:
-        # The same retry, arriving at the same moment on another worker, won.
-        existing = tickets.find_by_submission_key(key)
-        if existing is None:
-            raise
-        return existing, False
+    # The same retry arriving at the same moment on another worker: the first one's ticket.
+    return tickets.create_or_find(submission.request, now=now)
 
 
 def service_notice(ticket: Ticket) -> str | None:

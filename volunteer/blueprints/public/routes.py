@@ -11,7 +11,7 @@ from ... import catalog, lifecycle, tickets
 from ...extensions import db, limiter
 from ...i18n import current_language
 from ...lifecycle import RESIDENT
-from ...models import Category, Ticket, Ward
+from ...models import Ticket
 from ...navigation import safe_next
 from ...references import clean_reference
 from ...vocabulary import Channel, LocationSource
@@ -34,7 +34,7 @@ def _tracking_limit() -> str:
 
 def ward_choices() -> dict:
     """Option groups: not sure, the merged wards residents know now, the former wards."""
-    wards = db.session.scalars(select(Ward).order_by(Ward.name)).all()
+    wards = catalog.wards()
     choices = {_("Chưa rõ"): [(UNKNOWN_WARD, _("Tôi không biết / không chắc"))]}
     merged = [(w.key, w.name) for w in wards if not w.is_routing_area]
     if merged:
@@ -45,7 +45,7 @@ def ward_choices() -> dict:
 
 def category_choices() -> list[tuple[str, str]]:
     language = current_language()
-    return [(c.code, c.label(language)) for c in catalog.categories()]
+    return [(c.code, c.label(language)) for c in catalog.active_categories()]
 
 
 def remember_tracked(reference: str) -> None:
@@ -66,8 +66,14 @@ def qr_svg(url: str, label: str) -> Markup:
     return Markup(svg.replace("<svg ", Markup('<svg role="img" aria-label="{}" ').format(label), 1))
 
 
+def _served(response) -> bool:
+    """A 503 (the database away) served nothing: the resident who sends the same form
+    again once it is back has not used up a try."""
+    return response.status_code != 503
+
+
 @bp.route("/", methods=["GET", "POST"])
-@limiter.limit(_public_form_limit, methods=["POST"])
+@limiter.limit(_public_form_limit, methods=["POST"], deduct_when=_served)
 def ask():
     form = RequestForm()
     form.ward.choices = ward_choices()
@@ -82,7 +88,7 @@ def ask():
     if form.validate_on_submit():
         lat, lon = form.coordinates()
         picked = catalog.ward_by_key(form.ward.data)
-        category = db.session.scalar(select(Category).where(Category.code == form.category.data))
+        category = catalog.active_category(form.category.data)
         ticket = tickets.create_ticket(
             tickets.Request(
                 name=form.name.data.strip(),
@@ -103,9 +109,11 @@ def ask():
                 submission_key=form.submission_key.data or None,
             )
         )
+        # Read before the commit, which expires the row: no reload for one string.
+        reference = ticket.reference
         db.session.commit()
-        remember_tracked(ticket.reference)
-        return redirect(url_for(".submitted", reference=ticket.reference))
+        remember_tracked(reference)
+        return redirect(url_for(".submitted", reference=reference))
     status = 400 if request.method == "POST" else 200
     return render_template("public/ask.html", form=form), status
 

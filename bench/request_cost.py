@@ -1,0 +1,229 @@
+"""What a request costs: the per-request overhead and the public submission, each
+beside its ceiling in the same run.
+
+    .venv/bin/python bench/request_cost.py [--backend sqlite|postgresql] [--seconds 10] [--connections 8]
+
+A database of its own (a temporary SQLite file, the embedded default; or
+`volunteer_cost_<pid>` on BENCH_ADMIN_URL), migrated, seeded and given 500 tickets.
+
+1. Server CPU per request, in this process (Flask's test client, time.process_time):
+   `GET /healthz` against the bare Flask view `GET /trivial` of bench/ceiling_app.py,
+   and the resident's round: `GET /` (the form) then `POST /` (a new ticket).
+2. Throughput under gunicorn (gunicorn.conf.py, 2 sync workers, PROXY_HOPS=1, the
+   access log on), closed-loop clients on keep-alive connections in 2 processes:
+   `/healthz` against the bare `/trivial`, and `POST /` (each client fetched its CSRF
+   token once; every submission from its own address and with a fresh submission key)
+   against `/ceiling` (one indexed query by a unique reference, same database).
+
+Prints each figure and ratio; exits non-zero when a goal of issue 14 is missed: CPU
+per request of the submission round over 3 ms, /healthz under 90 % of the bare view,
+the submission under 50 % of the one-query ceiling.
+"""
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import os
+import random
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import load  # noqa: E402  (the HTTP client, gunicorn servers, PostgreSQL databases)
+
+CPU_BUDGET_MS = 3.0
+OVERHEAD_FLOOR = 0.90
+SUBMISSION_FLOOR = 0.50
+
+
+def prepare(url: str) -> list[str]:
+    """Migrate, seed, add 500 tickets; return the ward keys residents pick from."""
+    from flask_migrate import upgrade
+
+    from volunteer import create_app, geo, tickets
+    from volunteer.extensions import db
+    from volunteer.models import Category, Ward
+    from volunteer.seeding import seed_city
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": load.SECRET_KEY,
+                      "RATELIMIT_STORAGE_URI": "memory://"})
+    with app.app_context():
+        upgrade()
+        seed_city(geo.load_city(app.config["CITY_FILE"]))
+        db.session.commit()
+        wards = db.session.query(Ward).filter(Ward.is_routing_area.is_(True)).all()
+        categories = db.session.query(Category).all()
+        for i in range(500):
+            tickets.create_ticket(tickets.Request(
+                name="Cư dân", phone=f"+8491{i:07d}", category_id=random.choice(categories).id,
+                address=f"{i + 1} Lê Duẩn", ward_id=random.choice(wards).id, channel="phone"))
+        db.session.commit()
+        keys = [w.key for w in wards]
+        db.session.remove()
+        db.engine.dispose()
+    return keys
+
+
+def cpu_per_request(url: str, wards: list[str], rounds: int) -> dict[str, float]:
+    """Milliseconds of this process's CPU per request, best of three runs each."""
+    os.environ["DATABASE_URL"] = url
+    import importlib
+
+    ceiling = importlib.import_module("ceiling_app")
+    from volunteer import create_app
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": load.SECRET_KEY,
+                      "RATELIMIT_STORAGE_URI": "memory://"})
+    ours, bare = app.test_client(), ceiling.app.test_client()
+
+    def round_trip(client, index):
+        address = {"REMOTE_ADDR": f"10.9.{index // 250 % 250}.{index % 250 + 1}"}
+        page = client.get("/", environ_base=address).get_data(as_text=True)
+        form = load.resident_form(load.csrf_of(page), {"wards": wards, "categories": ["vneid"]})
+        response = client.post("/", data=form, environ_base=address)
+        assert response.status_code == 302, response.status_code
+
+    def best(action, n):
+        runs = []
+        for _ in range(3):
+            started = time.process_time()
+            for index in range(n):
+                action(index)
+            runs.append((time.process_time() - started) / n * 1000)
+        return min(runs)
+
+    counter = iter(range(10**9))
+    for _ in range(50):  # warm templates, statement caches, the geography
+        ours.get("/healthz"), bare.get("/trivial")
+        round_trip(ours, next(counter))
+    return {
+        "healthz": best(lambda _: ours.get("/healthz"), rounds * 10),
+        "trivial": best(lambda _: bare.get("/trivial"), rounds * 10),
+        "submission round (GET + POST) per request": best(
+            lambda _: round_trip(ours, next(counter)), rounds) / 2,
+    }
+
+
+def _client_loop(kind: str, port: int, wards: list, deadline: float) -> int:
+    records: list = []
+    client = load.Client(port, records)
+    client.fresh_identity()
+    if kind == "submit":
+        _, _, page = client.call("form", "GET", "/")
+        csrf = load.csrf_of(page)
+        submissions = {"accepted": [], "attempted": []}
+        records.clear()
+        while time.time() < deadline:
+            client.address = f"10.{random.randrange(256)}.{random.randrange(256)}.{random.randrange(1, 255)}"
+            load.submit(client, load.resident_form(csrf, {"wards": wards, "categories": ["vneid"]}),
+                        submissions)
+    else:
+        path = {"healthz": "/healthz", "trivial": "/trivial", "ceiling": "/ceiling"}[kind]
+        while time.time() < deadline:
+            client.call(kind, "GET", path)
+    good = sum(1 for _, status, _, _, ok in records if ok)
+    bad = len(records) - good
+    if bad:
+        print(f"  {kind}: {bad} failed requests", flush=True)
+    return good
+
+
+def _group(kind, port, wards, deadline, threads):
+    results = [0] * threads
+
+    def one(i):
+        results[i] = _client_loop(kind, port, wards, deadline)
+
+    pool = [threading.Thread(target=one, args=(i,)) for i in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    return sum(results)
+
+
+def throughput(kind: str, port: int, wards: list, seconds: float, connections: int) -> float:
+    started = time.time()
+    deadline = started + seconds
+    with concurrent.futures.ProcessPoolExecutor(max_workers=2) as pool:
+        halves = [connections // 2, connections - connections // 2]
+        done = sum(f.result() for f in [pool.submit(_group, kind, port, wards, deadline, n)
+                                        for n in halves if n])
+    return done / (time.time() - started)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=200)
+    args = parser.parse_args()
+    import logging
+
+    logging.disable(logging.INFO)
+    folder = Path(tempfile.mkdtemp(prefix="request-cost-"))
+    name = f"volunteer_cost_{os.getpid()}"
+    if args.backend == "sqlite":
+        url = f"sqlite:///{folder / 'volunteer.sqlite'}"
+    else:
+        load.create_database(name)
+        url = load.database_url(name)
+    servers = []
+    failures = []
+    try:
+        wards = prepare(url)
+        print(f"request cost, {args.backend}, {os.cpu_count()} CPUs, load average "
+              f"{os.getloadavg()[0]:.1f}")
+        cpu = cpu_per_request(url, wards, args.rounds)
+        print("\n1. server CPU per request (in process, ms)")
+        for label, ms in cpu.items():
+            print(f"  {label:<45}{ms:>7.2f}")
+        print(f"  /healthz to the bare view: {cpu['healthz'] / cpu['trivial']:.2f}×")
+        submission_cpu = cpu["submission round (GET + POST) per request"]
+        if submission_cpu > CPU_BUDGET_MS:
+            failures.append(f"submission CPU {submission_cpu:.2f} ms > {CPU_BUDGET_MS} ms")
+
+        env = {"DATABASE_URL": url, "SECRET_KEY": load.SECRET_KEY, "PROXY_HOPS": "1",
+               "WEB_CONCURRENCY": "2", "GUNICORN_ACCESS_LOG": "-"}
+        app = load.Server("cost-app", "wsgi:app", env)
+        servers.append(app)
+        bare = load.Server("cost-ceiling", "bench.ceiling_app:app", env)
+        servers.append(bare)
+        print(f"\n2. gunicorn, 2 sync workers each, {args.connections} connections, "
+              f"{args.seconds:.0f} s per phase (req/s)")
+        rates = {}
+        for kind, port in (("trivial", bare.port), ("healthz", app.port), ("ceiling", bare.port),
+                           ("submit", app.port), ("trivial ", bare.port), ("healthz ", app.port)):
+            rate = throughput(kind.strip(), port, wards, args.seconds, args.connections)
+            rates.setdefault(kind.strip(), []).append(rate)
+            print(f"  {kind.strip():<10}{rate:>9.0f}", flush=True)
+        # Each trivial endpoint twice, interleaved, so a neighbour's burst hits both.
+        healthz, trivial = max(rates["healthz"]), max(rates["trivial"])
+        submit, ceiling = rates["submit"][0], rates["ceiling"][0]
+        print(f"  /healthz to the bare view: {healthz / trivial:.2f}; "
+              f"submission to the one-query ceiling: {submit / ceiling:.2f}")
+        if healthz < OVERHEAD_FLOOR * trivial:
+            failures.append(f"/healthz at {healthz / trivial:.0%} of the bare view")
+        if submit < SUBMISSION_FLOOR * ceiling:
+            failures.append(f"submission at {submit / ceiling:.0%} of the ceiling")
+    finally:
+        for server in servers:
+            server.stop()
+        if args.backend == "postgresql":
+            load.drop_database(name)
+        shutil.rmtree(folder, ignore_errors=True)
+    for failure in failures:
+        print(f"MISSED: {failure}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
