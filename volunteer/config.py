@@ -69,6 +69,11 @@ def from_environment(instance_path: str, given: dict | None = None) -> dict:
         # Failed sign-ins, per client address and per account typed.
         "RATELIMIT_LOGIN": os.environ.get("RATELIMIT_LOGIN", "5 per minute;20 per hour"),
         "RATELIMIT_LOGIN_ACCOUNT": os.environ.get("RATELIMIT_LOGIN_ACCOUNT", "5 per minute;20 per hour"),
+        # Tracking: every address alike (a carrier's shared address is many residents);
+        # wrong digits for one reference, from all addresses together: 5 heard, then a
+        # wait of 1 minute doubling up to an hour (seconds).
+        "RATELIMIT_TRACKING": os.environ.get("RATELIMIT_TRACKING", "30 per minute;200 per hour"),
+        "TRACKING_BACKOFF": (5, 60, 3600),
         "GEOCODER": os.environ.get("GEOCODER", "offline"),
         "GEOCODER_USER_AGENT": os.environ.get("GEOCODER_USER_AGENT", "volunteer-helpdesk"),
         "CITY_FILE": os.environ.get("CITY_FILE", DEFAULT_CITY_FILE),
