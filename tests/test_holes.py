@@ -1,0 +1,46 @@
+"""The smaller holes of the outside probe (issue 10, item 5), each with its test."""
+import pytest
+from sqlalchemy import select
+
+from volunteer import accounts, api_keys
+from volunteer.accounts import AccountError
+from volunteer.extensions import db
+from volunteer.models import Ticket, User
+
+from .factories import make_user, submit_request_form
+
+PASSWORD = "mat-khau-an-toan"
+FULL_WIDTH = "０９１２ ３４５ ６７８"
+MIXED = "09１２345678"
+ARABIC_INDIC = "٠٩١٢٣٤٥٦٧٨"
+
+
+def post_login(client, csrf, login, password=PASSWORD, address="127.0.0.1"):
+    return client.post("/login", data={"login": login, "password": password,
+                                       "csrf_token": csrf(client, "/login")},
+                       environ_base={"REMOTE_ADDR": address})
+
+
+# --- digits of any width or script are the same digits ---------------------------------
+
+def test_full_width_digits_on_the_form_and_open311_store_the_plain_number(app, client):
+    assert submit_request_form(client, phone=FULL_WIDTH).status_code == 302
+    with app.app_context():
+        _key, plain = api_keys.issue("IOC", consent_attested=True)
+        db.session.commit()
+    response = client.post("/open311/v2/requests.json", data={
+        "api_key": plain, "service_code": "vneid", "lat": "16.81953", "long": "107.10284",
+        "first_name": "Lan", "last_name": "Nguyễn", "phone": ARABIC_INDIC, "description": "VNeID"})
+    assert response.status_code == 201, response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalars(select(Ticket.phone)).all() == ["+84912345678"] * 2
+
+
+def test_staff_accounts_and_sign_in_treat_other_digits_as_the_same_number(app, client, csrf):
+    with app.app_context():
+        make_user("volunteer", "19333", phone="+84912345678", password=PASSWORD)
+        db.session.commit()
+        with pytest.raises(AccountError):
+            accounts.create_user(actor_id=None, name="Bản sao", role="coordinator",
+                                 password=PASSWORD, phone=MIXED)
+    assert post_login(client, csrf, FULL_WIDTH).status_code == 302
