@@ -44,3 +44,28 @@ def test_staff_accounts_and_sign_in_treat_other_digits_as_the_same_number(app, c
             accounts.create_user(actor_id=None, name="Bản sao", role="coordinator",
                                  password=PASSWORD, phone=MIXED)
     assert post_login(client, csrf, FULL_WIDTH).status_code == 302
+
+
+# --- no 500 for numbers past what a column or a date can hold ---------------------------
+
+@pytest.mark.parametrize("query", ["start_date=9999-12-31T23:59:59", "end_date=0001-01-01",
+                                   "start_date=0001-01-01T00:00:00Z", "end_date=9999-12-31"])
+def test_open311_dates_at_the_ends_of_the_calendar_are_a_400(client, query):
+    response = client.get("/open311/v2/requests.json?" + query)
+    assert response.status_code == 400
+    assert response.get_json()[0]["code"] == 400
+
+
+@pytest.mark.parametrize("method,url", [
+    ("get", "/coordinator/tickets/99999999999"), ("get", "/coordinator/tickets/2147483648"),
+    ("post", "/coordinator/tickets/99999999999/reassign"),
+    ("post", "/coordinator/tickets/99999999999/close"),
+    ("post", "/coordinator/people/99999999999/active"),
+    ("get", "/campaigns/99999999999"), ("post", "/campaigns/2147483648"),
+])
+def test_ids_past_32_bits_are_a_404(app, client, sign_in, method, url):
+    with app.app_context():
+        sign_in(client, make_user("admin", None))
+        db.session.commit()
+    assert getattr(client, method)(url).status_code == 404
+    assert client.get("/coordinator/tickets/2147483647").status_code == 404
