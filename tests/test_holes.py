@@ -69,3 +69,28 @@ def test_ids_past_32_bits_are_a_404(app, client, sign_in, method, url):
         db.session.commit()
     assert getattr(client, method)(url).status_code == 404
     assert client.get("/coordinator/tickets/2147483647").status_code == 404
+
+
+# --- flask backup: the password never in pg_dump's arguments ----------------------------
+
+def test_backup_passes_the_postgresql_password_in_the_environment(tmp_path, monkeypatch):
+    """Anyone on the machine reads argv (ps); the password goes in PGPASSWORD instead."""
+    import subprocess
+
+    from volunteer import backup
+
+    fake = tmp_path / "pg_dump"
+    fake.write_text("#!/bin/sh\nexit 0\n")
+    fake.chmod(0o700)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    seen = {}
+
+    def run(command, **kwargs):
+        seen.update(command=command, env=kwargs.get("env") or {})
+        return subprocess.CompletedProcess(command, 0, "", "")
+
+    monkeypatch.setattr(backup.subprocess, "run", run)
+    backup.backup("postgresql+psycopg://volunteer:s3cret-pw@db.internal/volunteer", tmp_path / "x.backup")
+    assert not any("s3cret-pw" in part for part in seen["command"])
+    assert "--dbname=postgresql://volunteer@db.internal/volunteer" in seen["command"]
+    assert seen["env"]["PGPASSWORD"] == "s3cret-pw"
