@@ -94,3 +94,20 @@ def test_backup_passes_the_postgresql_password_in_the_environment(tmp_path, monk
     assert not any("s3cret-pw" in part for part in seen["command"])
     assert "--dbname=postgresql://volunteer@db.internal/volunteer" in seen["command"]
     assert seen["env"]["PGPASSWORD"] == "s3cret-pw"
+
+
+# --- the development server's log ----------------------------------------------------
+
+def test_development_log_drops_query_strings(app, live_server, caplog, monkeypatch):
+    """`flask run` logs werkzeug's request line: the path stays, the query string goes."""
+    import logging
+    from urllib.request import urlopen
+
+    # Alembic's fileConfig (the test database's migration) disabled existing loggers.
+    monkeypatch.setattr(logging.getLogger("werkzeug"), "disabled", False)
+    caplog.set_level("INFO", logger="werkzeug")
+    with urlopen(live_server.url + "/track?reference=DH-SECRET&api_key=plain-key-123") as response:
+        assert response.status == 200
+    lines = [r.getMessage() for r in caplog.records if r.name == "werkzeug"]
+    assert any("GET /track HTTP/1.1" in line for line in lines), lines
+    assert not any("DH-SECRET" in line or "plain-key-123" in line for line in lines)
