@@ -1,8 +1,13 @@
 """The smaller holes of the outside probe (issue 10, item 5), each with its test."""
+import os
+import stat
+
 import pytest
+from flask_migrate import upgrade
 from sqlalchemy import select
 
-from volunteer import accounts, api_keys
+from volunteer import accounts, api_keys, config, create_app
+from volunteer.backup import backup
 from volunteer.accounts import AccountError
 from volunteer.extensions import db
 from volunteer.models import Ticket, User
@@ -111,3 +116,31 @@ def test_development_log_drops_query_strings(app, live_server, caplog, monkeypat
     lines = [r.getMessage() for r in caplog.records if r.name == "werkzeug"]
     assert any("GET /track HTTP/1.1" in line for line in lines), lines
     assert not any("DH-SECRET" in line or "plain-key-123" in line for line in lines)
+
+
+# --- the database file and the instance folder are the owner's alone -------------------
+
+def test_embedded_database_and_instance_folder_are_private_from_the_start(tmp_path, monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    previous = os.umask(0o022)  # the usual umask: new files 0644, folders 0755
+    try:
+        instance = tmp_path / "instance"
+        settings = config.from_environment(str(instance))
+        app = create_app({"SQLALCHEMY_DATABASE_URI": settings["SQLALCHEMY_DATABASE_URI"],
+                          "SECRET_KEY": settings["SECRET_KEY"], "RATELIMIT_STORAGE_URI": "memory://"})
+        with app.app_context():
+            upgrade()
+            db.session.execute(select(User.id)).all()
+            db.engine.dispose()
+        backup_file = tmp_path / "copy.sqlite"
+        backup(settings["SQLALCHEMY_DATABASE_URI"], backup_file)
+    finally:
+        os.umask(previous)
+    mode = lambda path: stat.S_IMODE(path.stat().st_mode)  # noqa: E731
+    assert mode(instance) == 0o700
+    assert mode(instance / "secret_key") == 0o600
+    assert mode(instance / "volunteer.sqlite") == 0o600
+    assert mode(backup_file) == 0o600
+    for extra in instance.glob("volunteer.sqlite-*"):
+        assert mode(extra) == 0o600, extra

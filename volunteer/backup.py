@@ -16,6 +16,8 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from .private_files import private_file
+
 
 class BackupError(RuntimeError):
     pass
@@ -69,7 +71,7 @@ def backup(database_uri: str, target: Path) -> str:
     if path is not None:
         if not path.exists():
             raise BackupError(f"no database at {path}")
-        _copy_sqlite(sqlite3.connect(str(path)), sqlite3.connect(str(target)))
+        _copy_sqlite(sqlite3.connect(str(path)), sqlite3.connect(str(private_file(target))))
         return f"SQLite online backup of {path} written to {target}"
     _run(*pg_dump_command(database_uri, target), "pg_dump")
     return f"pg_dump (custom format) written to {target}"

@@ -9,6 +9,8 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+from .private_files import private_file, private_folder
+
 DEFAULT_CITY_FILE = str(Path(__file__).parent / "data" / "dong_ha.geojson")
 
 
@@ -25,11 +27,9 @@ def normalize_database_url(url: str) -> str:
 
 
 def _instance_secret(instance_path: str) -> str:
-    path = Path(instance_path) / "secret_key"
+    path = private_folder(instance_path) / "secret_key"
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+        private_file(path).write_text(secrets.token_hex(32))
     return path.read_text().strip()
 
 
@@ -54,7 +54,7 @@ def from_environment(instance_path: str, given: dict | None = None) -> dict:
             )
         secret_key = _instance_secret(instance_path)
     if not database_url:
-        database_url = "sqlite:///" + str(Path(instance_path) / "volunteer.sqlite")
+        database_url = "sqlite:///" + str(private_folder(instance_path) / "volunteer.sqlite")
     redis_url = os.environ.get("REDIS_URL")
     secure_cookies = _flag("SECURE_COOKIES", default=not embedded)
     return {
