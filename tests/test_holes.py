@@ -144,3 +144,26 @@ def test_embedded_database_and_instance_folder_are_private_from_the_start(tmp_pa
     assert mode(backup_file) == 0o600
     for extra in instance.glob("volunteer.sqlite-*"):
         assert mode(extra) == 0o600, extra
+
+
+# --- pages with personal data are never stored in a cache ------------------------------
+
+def test_pages_with_personal_data_send_no_store(app, client, sign_in):
+    response = submit_request_form(client)
+    submitted = client.get(response.headers["Location"])
+    reference = response.headers["Location"].rsplit("/", 1)[1]
+    for page in (response, submitted, client.get(f"/track/{reference}"),
+                 client.get(f"/track/{reference}/cancel")):
+        assert page.headers["Cache-Control"] == "no-store", page.request.path
+    assert "no-store" not in client.get("/").headers.get("Cache-Control", "")
+    urls = {"volunteer": ["/volunteer/queue", "/account/password", "/logout"],
+            "coordinator": ["/coordinator/", "/coordinator/triage", "/coordinator/people"]}
+    for role, team_ward in (("volunteer", "19333"), ("coordinator", None)):
+        staff = app.test_client()
+        with app.app_context():
+            sign_in(staff, make_user(role, team_ward))
+            db.session.commit()
+        for url in urls[role]:
+            page = staff.get(url)
+            assert page.status_code == 200, url
+            assert page.headers["Cache-Control"] == "no-store", url
