@@ -167,3 +167,46 @@ def test_pages_with_personal_data_send_no_store(app, client, sign_in):
             page = staff.get(url)
             assert page.status_code == 200, url
             assert page.headers["Cache-Control"] == "no-store", url
+
+
+# --- only an admin manages admins ---------------------------------------------------------
+
+def _people_form(client, csrf, **fields):
+    data = {"name": "Quản Trị Mới", "phone": "0912999888", "email": "", "role": "admin",
+            "team": "0", "password": PASSWORD, "csrf_token": csrf(client, "/coordinator/people")}
+    return client.post("/coordinator/people", data={**data, **fields})
+
+
+def test_a_coordinator_can_neither_add_nor_deactivate_an_admin(app, client, sign_in, csrf):
+    with app.app_context():
+        admin = make_user("admin", None)
+        sign_in(client, make_user("coordinator", None))
+        db.session.commit()
+        admin_id = admin.id
+    page = client.get("/coordinator/people").get_data(as_text=True)
+    assert 'value="admin"' not in page
+    assert _people_form(client, csrf).status_code == 400
+    response = client.post(f"/coordinator/people/{admin_id}/active",
+                           data={"active": "0", "csrf_token": csrf(client, "/coordinator/people")})
+    assert response.status_code == 403
+    with app.app_context():
+        assert db.session.get(User, admin_id).active
+        assert db.session.scalar(select(User).where(User.phone == "+84912999888")) is None
+        with pytest.raises(AccountError):
+            accounts.create_user(actor_id=db.session.scalar(select(User.id).where(User.role == "coordinator")),
+                                 name="X", role="admin", password=PASSWORD, phone="0912999777")
+
+
+def test_an_admin_adds_and_deactivates_admins(app, client, sign_in, csrf):
+    with app.app_context():
+        other = make_user("admin", None)
+        sign_in(client, make_user("admin", None))
+        db.session.commit()
+        other_id = other.id
+    assert _people_form(client, csrf).status_code == 302
+    response = client.post(f"/coordinator/people/{other_id}/active",
+                           data={"active": "0", "csrf_token": csrf(client, "/coordinator/people")})
+    assert response.status_code == 302
+    with app.app_context():
+        assert not db.session.get(User, other_id).active
+        assert db.session.scalar(select(User.role).where(User.phone == "+84912999888")) == "admin"
