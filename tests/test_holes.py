@@ -210,3 +210,22 @@ def test_an_admin_adds_and_deactivates_admins(app, client, sign_in, csrf):
     with app.app_context():
         assert not db.session.get(User, other_id).active
         assert db.session.scalar(select(User.role).where(User.phone == "+84912999888")) == "admin"
+
+
+# --- Open311: wrong keys are limited per client address ----------------------------------
+
+def test_open311_posts_with_a_wrong_key_are_limited_per_address(make_app):
+    app = make_app(OPEN311_BAD_KEY_LIMIT="3 per minute")
+    with app.app_context():
+        _key, plain = api_keys.issue("IOC", consent_attested=True)
+        db.session.commit()
+    client = app.test_client()
+
+    def post(key, address):
+        return client.post("/open311/v2/requests.json", data={"api_key": key, "service_code": "vneid"},
+                           environ_base={"REMOTE_ADDR": address})
+
+    statuses = [post(f"guess-{n}", "203.0.113.5").status_code for n in range(4)]
+    assert statuses == [403, 403, 403, 429]
+    assert post(plain + "x", "203.0.113.5").status_code == 429
+    assert post("guess-9", "203.0.113.6").status_code == 403  # another address: its own count

@@ -89,6 +89,8 @@ def from_environment(instance_path: str, given: dict | None = None) -> dict:
         # contact texts shown to clients (empty: our defaults).
         "OPEN311_POST_LIMIT": os.environ.get("OPEN311_POST_LIMIT", "60 per minute"),
         "OPEN311_READ_LIMIT": os.environ.get("OPEN311_READ_LIMIT", "120 per minute"),
+        # POSTs with a missing or wrong api_key, per client address.
+        "OPEN311_BAD_KEY_LIMIT": os.environ.get("OPEN311_BAD_KEY_LIMIT", "10 per minute;50 per hour"),
         "OPEN311_ZIPCODE": os.environ.get("OPEN311_ZIPCODE"),
         "OPEN311_CONTACT": os.environ.get("OPEN311_CONTACT"),
         "OPEN311_KEY_SERVICE": os.environ.get("OPEN311_KEY_SERVICE"),

@@ -34,6 +34,20 @@ def presented_api_key() -> str | None:
     return form.get("api_key") or request.args.get("api_key")
 
 
+def bad_key_limit() -> str:
+    return current_app.config.get("OPEN311_BAD_KEY_LIMIT") or "10 per minute;50 per hour"
+
+
+def bad_key_identity() -> str:
+    return "open311-bad-key:" + (get_remote_address() or "")
+
+
+def key_refused(response) -> bool:
+    """Only missing or wrong keys count: guessing keys, or a client misconfigured into
+    a loop, is slowed per address; a partner's real traffic is limited by its key."""
+    return response.status_code == 403
+
+
 def api_key_identity() -> str:
     """Rate-limit POSTs per key (by its hash: never keep a secret in Redis)."""
     presented = presented_api_key()
@@ -131,6 +145,7 @@ def service_definition(service_code, fmt):
 
 @bp.post(f"/requests.{FMT}")
 @limiter.limit(post_limit, key_func=api_key_identity)
+@limiter.limit(bad_key_limit, key_func=bad_key_identity, deduct_when=key_refused)
 @localized_view
 def create_request(fmt):
     intake.require_form_encoding(request.mimetype)
