@@ -229,3 +229,53 @@ def test_open311_posts_with_a_wrong_key_are_limited_per_address(make_app):
     assert statuses == [403, 403, 403, 429]
     assert post(plain + "x", "203.0.113.5").status_code == 429
     assert post("guess-9", "203.0.113.6").status_code == 403  # another address: its own count
+
+
+# --- sign-in: a stranger cannot lock the owner out ---------------------------------------
+
+@pytest.fixture
+def owner(app):
+    with app.app_context():
+        user = make_user("volunteer", "19333", phone="+84912000111", password=PASSWORD)
+        db.session.commit()
+        return user.id
+
+
+def test_a_strangers_wrong_passwords_do_not_lock_the_owner_out(app, csrf, owner):
+    stranger = app.test_client()
+    statuses = [post_login(stranger, csrf, "0912000111", "wrong", "203.0.113.7").status_code
+                for _ in range(6)]
+    assert statuses == [400] * 5 + [429]  # that account from that address: stopped
+    assert post_login(stranger, csrf, "0912000222", "wrong", "203.0.113.7").status_code == 400
+    assert post_login(app.test_client(), csrf, "0912 000 111", PASSWORD, "198.51.100.20").status_code == 302
+
+
+def test_many_addresses_against_one_account_meet_a_short_growing_wait(app, csrf, owner, monkeypatch):
+    from volunteer import backoff
+
+    clock = [2_000_000.0]
+    monkeypatch.setattr(backoff, "now", lambda: clock[0])
+    client = app.test_client()
+    for n in range(20):
+        assert post_login(client, csrf, "0912000111", "wrong", f"203.0.113.{n}").status_code == 400
+    refused = post_login(client, csrf, "0912000111", PASSWORD, "198.51.100.20")
+    assert refused.status_code == 429
+    assert "Vui lòng thử lại sau khoảng 1 phút." in refused.get_data(as_text=True)
+    clock[0] += 31
+    assert post_login(client, csrf, "0912000111", PASSWORD, "198.51.100.20").status_code == 302
+
+
+def test_wrong_current_passwords_on_the_password_page_are_limited(app, client, csrf, sign_in, owner):
+    with app.app_context():
+        sign_in(client, db.session.get(User, owner))
+
+    def change(current, new="mat-khau-moi-123", confirm="mat-khau-moi-123"):
+        return client.post("/account/password", data={
+            "current": current, "new": new, "confirm": confirm,
+            "csrf_token": csrf(client, "/account/password")})
+
+    for _ in range(3):  # a mistyped new password is not a guess
+        assert change(PASSWORD, "mat-khau-moi-123", "khac-han-123").status_code == 400
+    assert [change(f"guess-{n}").status_code for n in range(6)] == [400] * 5 + [429]
+    with app.app_context():
+        assert db.session.get(User, owner).check_password(PASSWORD)

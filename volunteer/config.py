@@ -66,9 +66,14 @@ def from_environment(instance_path: str, given: dict | None = None) -> dict:
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_HEADERS_ENABLED": True,
-        # Failed sign-ins, per client address and per account typed.
-        "RATELIMIT_LOGIN": os.environ.get("RATELIMIT_LOGIN", "5 per minute;20 per hour"),
-        "RATELIMIT_LOGIN_ACCOUNT": os.environ.get("RATELIMIT_LOGIN_ACCOUNT", "5 per minute;20 per hour"),
+        # Failed sign-ins: per client address (any account), per account and address, and
+        # per account from every address (20 heard, then 30 s doubling up to 5 minutes).
+        "RATELIMIT_LOGIN": os.environ.get("RATELIMIT_LOGIN", "10 per minute;60 per hour"),
+        "RATELIMIT_LOGIN_ACCOUNT_ADDRESS": os.environ.get("RATELIMIT_LOGIN_ACCOUNT_ADDRESS",
+                                                          "5 per minute;20 per hour"),
+        "LOGIN_ACCOUNT_BACKOFF": (20, 30, 300),
+        # Wrong current passwords on /account/password, per signed-in user.
+        "RATELIMIT_PASSWORD_CHANGE": os.environ.get("RATELIMIT_PASSWORD_CHANGE", "5 per 15 minutes;20 per day"),
         # Tracking: every address alike (a carrier's shared address is many residents);
         # wrong digits for one reference, from all addresses together: 5 heard, then a
         # wait of 1 minute doubling up to an hour (seconds).
