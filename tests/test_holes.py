@@ -4,13 +4,13 @@ import stat
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from volunteer import accounts, api_keys, config, create_app
 from volunteer.backup import backup
 from volunteer.accounts import AccountError
 from volunteer.extensions import db
-from volunteer.models import Ticket, User
+from volunteer.models import Ticket, User, UserSession
 
 from .factories import make_user, submit_request_form
 
@@ -279,3 +279,32 @@ def test_wrong_current_passwords_on_the_password_page_are_limited(app, client, c
     assert [change(f"guess-{n}").status_code for n in range(6)] == [400] * 5 + [429]
     with app.app_context():
         assert db.session.get(User, owner).check_password(PASSWORD)
+
+
+# --- signing out ends exactly that session, on the server ---------------------------------
+
+def _copy_cookies(app, source, names):
+    copy = app.test_client()
+    for name in names:
+        cookie = source.get_cookie(name)
+        assert cookie is not None, name
+        copy.set_cookie(name, cookie.value)
+    return copy
+
+
+def test_sign_out_ends_that_session_and_its_copies_only(app, csrf, owner):
+    phone, laptop = app.test_client(), app.test_client()
+    for device in (phone, laptop):
+        response = device.post("/login", data={"login": "0912000111", "password": PASSWORD, "remember": "y",
+                                               "csrf_token": csrf(device, "/login")})
+        assert response.status_code == 302
+    copied = _copy_cookies(app, phone, ["session"])
+    remembered = _copy_cookies(app, phone, ["remember_token"])
+    assert copied.get("/volunteer/queue").status_code == 200
+    assert phone.post("/logout", data={"csrf_token": csrf(phone, "/logout")}).status_code == 302
+    assert copied.get("/volunteer/queue").status_code == 302
+    assert remembered.get("/volunteer/queue").status_code == 302
+    assert phone.get("/volunteer/queue").status_code == 302
+    assert laptop.get("/volunteer/queue").status_code == 200
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(UserSession)) == 1

@@ -217,7 +217,7 @@ def test_postgresql_away_gives_a_friendly_503():
     form_post = _database_away_app("postgresql://127.0.0.1:1/nothing", WTF_CSRF_ENABLED=False)
     _assert_friendly_503(form_post.test_client().post("/", data=RESIDENT))
     with client.session_transaction() as session:
-        session["_user_id"] = "1:1"
+        session["_user_id"] = "1:1:a-session-token"
     _assert_friendly_503(client.get("/track"))
     assert client.get("/readyz").status_code == 503
     assert client.get("/healthz").status_code == 200

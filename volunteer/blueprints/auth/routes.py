@@ -5,10 +5,10 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ... import accounts
+from ... import accounts, user_sessions
 from ...backoff import Backoff, minutes
 from ...navigation import safe_next
-from ...extensions import limiter
+from ...extensions import db, limiter
 from ...vocabulary import COORDINATOR_ROLES, FIELD_ROLES
 from .. import carry_out
 from . import bp
@@ -56,7 +56,7 @@ def _password_limit() -> str:
 
 
 def _password_change_key() -> str:
-    return f"password-change:{current_user.get_id() if current_user.is_authenticated else '-'}"
+    return f"password-change:{current_user.id if current_user.is_authenticated else '-'}"
 
 
 def home_for(user) -> str:
@@ -89,6 +89,8 @@ def login():
         user = accounts.authenticate(form.login.data, form.password.data)
         if user is not None:
             guesses.forget(account)
+            user_sessions.open_session(user)
+            db.session.commit()
             login_user(user, remember=form.remember.data)
             return redirect(next_page or home_for(user))
         guesses.failed(account)
@@ -107,6 +109,10 @@ def logout():
         return render_template("auth/logout.html", form=form)
     if not form.validate_on_submit():
         return render_template("auth/logout.html", form=form), 400
+    if current_user.is_authenticated:
+        # This device's session ends on the server too: a copy of its cookie is refused.
+        user_sessions.close_session(current_user._get_current_object())
+        db.session.commit()
     logout_user()
     flash(_("Bạn đã đăng xuất."), "success")
     return redirect(url_for(".login"))
