@@ -12,7 +12,7 @@ from volunteer.accounts import AccountError
 from volunteer.extensions import db
 from volunteer.models import Ticket, User, UserSession
 
-from .factories import make_user, submit_request_form
+from .factories import hidden_fields, make_user, submit_request_form, valid_request_form
 
 PASSWORD = "mat-khau-an-toan"
 FULL_WIDTH = "０９１２ ３４５ ６７８"
@@ -308,3 +308,42 @@ def test_sign_out_ends_that_session_and_its_copies_only(app, csrf, owner):
     assert laptop.get("/volunteer/queue").status_code == 200
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(UserSession)) == 1
+
+
+# --- absolute links from the configured address; other hosts refused -------------------
+
+def test_a_server_database_without_public_base_url_refuses_to_start(monkeypatch, tmp_path):
+    monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
+    with pytest.raises(config.ConfigurationError, match="PUBLIC_BASE_URL must be set"):
+        config.from_environment(str(tmp_path), given={
+            "SQLALCHEMY_DATABASE_URI": "postgresql://127.0.0.1/db", "SECRET_KEY": "k"})
+    with pytest.raises(config.ConfigurationError, match="scheme and host"):
+        config.from_environment(str(tmp_path), given={
+            "SQLALCHEMY_DATABASE_URI": "postgresql://127.0.0.1/db", "SECRET_KEY": "k",
+            "PUBLIC_BASE_URL": "hotro.example.vn/path"})
+
+
+def test_links_come_from_the_public_address_and_other_hosts_are_refused(make_app, backend, tmp_path):
+    settings = config.from_environment(str(tmp_path), given={
+        "SQLALCHEMY_DATABASE_URI": "postgresql://127.0.0.1/db", "SECRET_KEY": "k",
+        "PUBLIC_BASE_URL": "https://hotro.example.vn/"})
+    assert settings["TRUSTED_HOSTS"] == ["hotro.example.vn"]
+    app = make_app(PUBLIC_BASE_URL=settings["PUBLIC_BASE_URL"], TRUSTED_HOSTS=settings["TRUSTED_HOSTS"])
+    client = app.test_client()
+    site = "http://hotro.example.vn"  # behind the proxy; the links still say https
+    assert client.get("/", base_url="http://evil.example").status_code == 400
+    assert client.get("/open311/v2/discovery.json", base_url="http://evil.example").status_code == 400
+    poster = client.get("/poster/19333:2008", base_url=site).get_data(as_text=True)
+    assert "https://hotro.example.vn/?ward=19333" in poster and "evil" not in poster
+    discovery = client.get("/open311/v2/discovery.json", base_url=site).get_json()
+    assert discovery["endpoints"][0]["url"] == "https://hotro.example.vn/open311/v2"
+    token = hidden_fields(client.get("/", base_url=site).get_data(as_text=True))
+    response = client.post("/", base_url=site, data={**token, **valid_request_form()})
+    submitted = client.get(response.headers["Location"], base_url=site).get_data(as_text=True)
+    assert "https://hotro.example.vn/track/DH-" in submitted
+
+
+def test_the_embedded_default_trusts_this_machine_only(monkeypatch, tmp_path):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
+    assert config.from_environment(str(tmp_path))["TRUSTED_HOSTS"] == ["localhost", "127.0.0.1"]

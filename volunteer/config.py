@@ -8,6 +8,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .private_files import private_file, private_folder
 
@@ -33,6 +34,23 @@ def _instance_secret(instance_path: str) -> str:
     return path.read_text().strip()
 
 
+LOCAL_HOSTS = ["localhost", "127.0.0.1"]
+
+
+def _checked_base_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path.strip("/") \
+            or parts.query or parts.fragment:
+        raise ConfigurationError(
+            f"PUBLIC_BASE_URL must be a scheme and host such as https://hotro.example.vn, not {url!r}")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def trusted_hosts(public_base_url: str, embedded: bool) -> list[str]:
+    hosts = [urlsplit(public_base_url).hostname] if public_base_url else []
+    return hosts + (LOCAL_HOSTS if embedded else [])
+
+
 def _flag(name: str, default: bool = False) -> bool:
     value = os.environ.get(name)
     if value is None:
@@ -53,6 +71,15 @@ def from_environment(instance_path: str, given: dict | None = None) -> dict:
                 "Generate one with: python -c 'import secrets; print(secrets.token_hex(32))'"
             )
         secret_key = _instance_secret(instance_path)
+    public_base_url = (given.get("PUBLIC_BASE_URL") or os.environ.get("PUBLIC_BASE_URL") or "").strip()
+    if public_base_url:
+        public_base_url = _checked_base_url(public_base_url)
+    elif not embedded:
+        raise ConfigurationError(
+            "PUBLIC_BASE_URL must be set when DATABASE_URL points at a server database: the "
+            "address residents reach the site at (e.g. https://hotro.example.vn), used for "
+            "the links on posters, QR codes and Open311, and the only Host accepted."
+        )
     if not database_url:
         database_url = "sqlite:///" + str(private_folder(instance_path) / "volunteer.sqlite")
     redis_url = os.environ.get("REDIS_URL")
@@ -99,7 +126,10 @@ def from_environment(instance_path: str, given: dict | None = None) -> dict:
         "OPEN311_ZIPCODE": os.environ.get("OPEN311_ZIPCODE"),
         "OPEN311_CONTACT": os.environ.get("OPEN311_CONTACT"),
         "OPEN311_KEY_SERVICE": os.environ.get("OPEN311_KEY_SERVICE"),
-        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL"),
+        "PUBLIC_BASE_URL": public_base_url or None,
+        # Requests naming any other Host get a 400 (Flask): the configured address, and
+        # this machine in the embedded default.
+        "TRUSTED_HOSTS": trusted_hosts(public_base_url, embedded),
         "RETENTION_DAYS": int(os.environ.get("RETENTION_DAYS", "180")),
         # Open tickets drawn as points on the coordinators' map; figures count them all.
         "MAP_POINT_CAP": int(os.environ.get("MAP_POINT_CAP", "2000")),

@@ -13,6 +13,7 @@ from ... import api_keys, catalog, open311
 from ...open311 import documents, formats, intake, public_view, queries
 from ...extensions import db, limiter
 from ...i18n import current_language
+from ...navigation import public_base
 from . import bp
 
 FMT = "<any(xml, json):fmt>"
@@ -115,9 +116,8 @@ def read_route(rule: str):
 
 @read_route(f"/discovery.{FMT}")
 def discovery(fmt):
-    base = (current_app.config.get("PUBLIC_BASE_URL") or request.url_root).rstrip("/")
     document = documents.discovery_document(
-        url=base + bp.url_prefix,
+        url=public_base() + bp.url_prefix,
         changeset=current_app.config.get("OPEN311_CHANGESET") or CHANGESET,
         contact=current_app.config.get("OPEN311_CONTACT") or _(
             "Liên hệ điều phối viên của hệ thống hỗ trợ chuyển đổi số (Thành đoàn Đông Hà) để được hỗ trợ."

@@ -15,7 +15,7 @@ from ...extensions import db, limiter
 from ...i18n import current_language
 from ...lifecycle import RESIDENT
 from ...models import Category, Ticket, Ward
-from ...navigation import safe_next
+from ...navigation import public_url, safe_next
 from ...references import clean_reference
 from ...vocabulary import Channel, LocationSource
 from .. import carry_out
@@ -125,7 +125,7 @@ def submitted(reference):
     if not is_tracked(reference):
         return redirect(url_for(".track_ticket", reference=reference))
     ticket = db.first_or_404(select(Ticket).where(Ticket.reference == reference))
-    tracking_url = url_for(".track_ticket", reference=ticket.reference, _external=True)
+    tracking_url = public_url(".track_ticket", reference=ticket.reference)
     return render_template(
         "public/submitted.html", ticket=ticket, tracking_url=tracking_url, qr=qr_svg(tracking_url)
     )
@@ -255,7 +255,7 @@ def poster(ward_key):
     ward = catalog.ward_by_key(ward_key)
     if ward is None:
         abort(404)
-    url = url_for(".ask", ward=ward.key, via="qr", _external=True)
+    url = public_url(".ask", ward=ward.key, via="qr")
     return render_template("public/poster.html", ward=ward, url=url, qr=qr_svg(url))
 
 
