@@ -1,4 +1,5 @@
 """Sign in, sign out, change one's password."""
+import hashlib
 
 from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -24,9 +25,10 @@ def _account_address_limit() -> str:
 
 
 def _typed_account() -> str:
-    # Keyed on what was typed, normalized, whether or not such an account exists:
-    # the limit itself must not reveal that.
-    return accounts.login_key(request.form.get("login")) or "?"
+    # Keyed on what was typed, normalized, whether or not such an account exists (the
+    # limit itself must not reveal that), and hashed: no phone or e-mail in Redis keys.
+    typed = accounts.login_key(request.form.get("login")) or "?"
+    return hashlib.sha256(typed.encode()).hexdigest()[:32]
 
 
 def _account_address_key() -> str:
