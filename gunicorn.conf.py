@@ -80,8 +80,10 @@ def when_ready(server):
         for name in app.jinja_env.list_templates(filter_func=lambda n: n.endswith(".html")):
             app.jinja_env.get_template(name)
         client = app.test_client()
+        # As a resident's browser would: the configured public address is the only Host accepted.
+        base_url = app.config.get("PUBLIC_BASE_URL") or "http://localhost"
         for url in ("/", "/track", "/readyz", "/lang/en?next=/", "/", "/lang/vi?next=/"):
-            client.get(url, headers={"X-Request-ID": "gunicorn-warm-up"})
+            client.get(url, base_url=base_url, headers={"X-Request-ID": "gunicorn-warm-up"})
     except Exception as error:  # never keep the server from starting
         server.log.warning("warm-up skipped: %s", type(error).__name__)
     finally:

@@ -60,6 +60,8 @@ ADMIN_URL = os.environ.get("BENCH_ADMIN_URL", "postgresql://127.0.0.1:5432/test"
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 PASSWORD = "bench-mat-khau-2026"
 SECRET_KEY = "bench-" + uuid.uuid4().hex
+# Every server here answers on 127.0.0.1 (the port does not count for trusted hosts).
+PUBLIC_BASE_URL = "http://127.0.0.1"
 LOG_DIR = Path(os.environ.get("BENCH_LOG_DIR", "/tmp/volunteer-bench"))
 PG_BIN = Path(os.environ.get("BENCH_PG_BIN", "/usr/lib/postgresql/15/bin"))
 # The machine's own cluster (Debian's pg_ctlcluster), for --shared-postgresql.
@@ -181,7 +183,7 @@ def prepare(url: str) -> dict:
     from volunteer.seeding import seed_city
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET_KEY,
-                      "RATELIMIT_STORAGE_URI": "memory://"})
+                      "PUBLIC_BASE_URL": PUBLIC_BASE_URL, "RATELIMIT_STORAGE_URI": "memory://"})
     info: dict = {"volunteers": [], "coordinators": []}
     with app.app_context():
         upgrade()
@@ -652,7 +654,7 @@ class Setup:
         create_database(self.name)
         self.info = prepare(self.url)
         env = {"DATABASE_URL": self.url, "REDIS_URL": REDIS_URL, "SECRET_KEY": SECRET_KEY,
-               "PROXY_HOPS": "1", "GUNICORN_ACCESS_LOG": "-"}
+               "PUBLIC_BASE_URL": PUBLIC_BASE_URL, "PROXY_HOPS": "1", "GUNICORN_ACCESS_LOG": "-"}
         self.app = Server("app", "wsgi:app", env)
         self.servers.append(self.app)
         if self.with_ceiling:

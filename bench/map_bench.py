@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import insert, select, text  # noqa: E402
 
-from volunteer import create_app, geo  # noqa: E402
+from volunteer import create_app, geo, user_sessions  # noqa: E402
 from volunteer.extensions import db  # noqa: E402
 from volunteer.clock import utcnow  # noqa: E402
 from volunteer.models import Category, Team, Ticket, User, Ward, team_wards  # noqa: E402
@@ -146,6 +146,8 @@ def prepare(path: Path, count: int):
             db.session.add(volunteer)
         db.session.commit()
         seconds = fill(count)
+        user_sessions.open_session(coordinator)
+        db.session.commit()
         coordinator_id = coordinator.get_id()
     return app, coordinator_id, seconds
 

@@ -59,7 +59,7 @@ from volunteer.seeding import seed_city  # noqa: E402
 
 
 def config(uri: str) -> dict:
-    return {"SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": SECRET_KEY,
+    return {"SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": SECRET_KEY, "PUBLIC_BASE_URL": "http://localhost",
             "SESSION_COOKIE_SECURE": False, "REMEMBER_COOKIE_SECURE": False,
             "RATELIMIT_STORAGE_URI": "memory://"}
 
@@ -163,6 +163,7 @@ class Gunicorn:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
         env = {**os.environ, "DATABASE_URL": uri, "SECRET_KEY": SECRET_KEY, "SECURE_COOKIES": "0",
+               "PUBLIC_BASE_URL": f"http://127.0.0.1:{self.port}",
                "WEB_CONCURRENCY": "1", "GUNICORN_BIND": f"127.0.0.1:{self.port}"}
         env.pop("REDIS_URL", None)
         self.log = tempfile.TemporaryFile()

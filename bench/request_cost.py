@@ -53,7 +53,7 @@ def prepare(url: str) -> list[str]:
     from volunteer.seeding import seed_city
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": load.SECRET_KEY,
-                      "RATELIMIT_STORAGE_URI": "memory://"})
+                      "PUBLIC_BASE_URL": "http://localhost", "RATELIMIT_STORAGE_URI": "memory://"})
     with app.app_context():
         upgrade()
         seed_city(geo.load_city(app.config["CITY_FILE"]))
@@ -80,7 +80,7 @@ def cpu_per_request(url: str, wards: list[str], rounds: int) -> dict[str, float]
     from volunteer import create_app
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": load.SECRET_KEY,
-                      "RATELIMIT_STORAGE_URI": "memory://"})
+                      "PUBLIC_BASE_URL": "http://localhost", "RATELIMIT_STORAGE_URI": "memory://"})
     ours, bare = app.test_client(), ceiling.app.test_client()
 
     def round_trip(client, index):
@@ -192,6 +192,7 @@ def main() -> int:
             failures.append(f"submission CPU {submission_cpu:.2f} ms > {CPU_BUDGET_MS} ms")
 
         env = {"DATABASE_URL": url, "SECRET_KEY": load.SECRET_KEY, "PROXY_HOPS": "1",
+               "PUBLIC_BASE_URL": load.PUBLIC_BASE_URL,
                "WEB_CONCURRENCY": "2", "GUNICORN_ACCESS_LOG": "-"}
         app = load.Server("cost-app", "wsgi:app", env)
         servers.append(app)

@@ -10,12 +10,15 @@ import shutil
 import uuid
 
 import pytest
+from flask import has_app_context
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from volunteer import create_app
 from volunteer.config import normalize_database_url
 from volunteer.extensions import db
+from volunteer.models import User
+from volunteer.user_sessions import open_session
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 
@@ -28,6 +31,10 @@ def _config(database_uri: str) -> dict:
         "SESSION_COOKIE_SECURE": False,
         "REMEMBER_COOKIE_SECURE": False,
         "RATELIMIT_STORAGE_URI": "memory://",
+        # Required with PostgreSQL; the test client's Host is localhost, the live
+        # server's 127.0.0.1 (tests/test_holes.py checks the hosts as configured).
+        "PUBLIC_BASE_URL": "http://localhost",
+        "TRUSTED_HOSTS": ["localhost", "127.0.0.1"],
     }
 
 
@@ -172,8 +179,20 @@ def sign_in():
     Tests of the sign-in form itself post to /login instead."""
 
     def put(client, user):
+        def open_for(user_id):
+            # The server-side session row, committed with whatever the test has pending.
+            row = db.session.get(User, user_id)
+            open_session(row)
+            db.session.commit()
+            return row.get_id()
+
+        if has_app_context():
+            session_id = open_for(user.id)
+        else:
+            with client.application.app_context():
+                session_id = open_for(user.id)
         with client.session_transaction() as session:
-            session["_user_id"] = user.get_id()
+            session["_user_id"] = session_id
             session["_fresh"] = True
         return client
 

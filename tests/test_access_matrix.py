@@ -66,6 +66,7 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("public.track", "GET"): same(200),
     ("public.track", "POST"): same(400),
     ("public.track_ticket", "GET"): same(200),
+    ("public.confirm_cancel", "GET"): same(404),
     ("public.resident_action", "POST"): same(404),
     ("ops.favicon", "GET"): same(200),
     ("ops.healthz", "GET"): same(200),

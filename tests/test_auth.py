@@ -155,7 +155,7 @@ def test_bad_password_change_is_refused_and_changes_nothing(app, client, csrf, v
 def test_sign_in_is_rate_limited_per_address(make_app, csrf):
     """After the allowed failures from one address the next attempt gets 429, even for
     different accounts."""
-    app = make_app(RATELIMIT_LOGIN="3 per minute", RATELIMIT_LOGIN_ACCOUNT="100 per minute")
+    app = make_app(RATELIMIT_LOGIN="3 per minute", RATELIMIT_LOGIN_ACCOUNT_ADDRESS="100 per minute")
     client = app.test_client()
     for number in range(3):
         assert post_login(client, csrf, f"091200{number:04d}", "wrong").status_code == 400
@@ -167,7 +167,7 @@ def test_sign_in_is_rate_limited_per_address(make_app, csrf):
 def test_sign_in_is_rate_limited_per_account(make_app, csrf):
     """Failures against one account from many addresses are limited on the account, and
     the limit looks the same whether or not the account exists."""
-    app = make_app(RATELIMIT_LOGIN="100 per minute", RATELIMIT_LOGIN_ACCOUNT="2 per minute")
+    app = make_app(RATELIMIT_LOGIN="100 per minute", LOGIN_ACCOUNT_BACKOFF=(2, 60, 60))
     client = app.test_client()
     for login in ("0912000111", "0912 000 111"):
         response = client.post("/login", data={"login": login, "password": "wrong",
@@ -187,7 +187,8 @@ def test_sign_in_is_rate_limited_per_account(make_app, csrf):
 
 def test_successful_sign_ins_do_not_use_up_the_limit(make_app, csrf):
     """Only failures count: a volunteer signing in again and again is never locked out."""
-    app = make_app(RATELIMIT_LOGIN="2 per minute", RATELIMIT_LOGIN_ACCOUNT="2 per minute")
+    app = make_app(RATELIMIT_LOGIN="2 per minute", RATELIMIT_LOGIN_ACCOUNT_ADDRESS="2 per minute",
+                   LOGIN_ACCOUNT_BACKOFF=(2, 60, 60))
     with app.app_context():
         make_user("volunteer", "19333", phone="+84912000333", password=PASSWORD)
         db.session.commit()

@@ -20,7 +20,7 @@ from .queries import count_in
 GOOD = valid_request_form(lat="", lon="", location_source="", via="")
 CATEGORIES = {"online_services", "vneid", "cashless", "local_apps", "digital_skills"}
 # Generous limits so the property, not the rate limiter, decides the answer.
-UNLIMITED = {"RATELIMIT_PUBLIC_FORM": "100000 per minute",
+UNLIMITED = {"RATELIMIT_PUBLIC_FORM": "100000 per minute", "TRACKING_BACKOFF": (100000, 60, 3600),
              "RATELIMIT_TRACKING": "100000 per minute"}
 HYPOTHESIS = settings(max_examples=60, deadline=None,
                       suppress_health_check=[HealthCheck.function_scoped_fixture,

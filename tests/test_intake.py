@@ -180,8 +180,11 @@ def test_resident_cancels_before_work_starts(app, client):
     """Cancel works on a new ticket and is written to the timeline."""
     reference = reference_from(submit_request_form(client))
     page = client.get(f"/track/{reference}").get_data(as_text=True)
-    token = hidden_fields(page)["csrf_token"]
-    response = client.post(f"/track/{reference}/cancel", data={"csrf_token": token})
+    assert f'href="/track/{reference}/cancel"' in page
+    confirm = client.get(f"/track/{reference}/cancel").get_data(as_text=True)
+    fields = hidden_fields(confirm)
+    assert fields["confirmed"] == "yes" and "Có, huỷ yêu cầu" in confirm
+    response = client.post(f"/track/{reference}/cancel", data=fields)
     assert response.status_code == 302
     with app.app_context():
         ticket = db.session.scalar(select(Ticket).where(Ticket.reference == reference))
@@ -202,7 +205,7 @@ def test_cancel_once_work_started_is_refused(app, client):
     page = client.get(f"/track/{reference}").get_data(as_text=True)
     assert "Huỷ yêu cầu" not in page
     token = hidden_fields(client.get("/track").get_data(as_text=True))["csrf_token"]
-    response = client.post(f"/track/{reference}/cancel", data={"csrf_token": token})
+    response = client.post(f"/track/{reference}/cancel", data={"csrf_token": token, "confirmed": "yes"})
     assert response.status_code == 409
     with app.app_context():
         ticket = db.session.scalar(select(Ticket).where(Ticket.reference == reference))

@@ -22,6 +22,13 @@ from volunteer.phones import InvalidPhone, display_phone, normalize_phone
         ("0233 3852 123", "+842333852123"),  # Quảng Trị landline
         ("(0233) 385 2123", "+842333852123"),
         ("024 3825 1234", "+842438251234"),  # Hà Nội landline
+        # Digits of other scripts and widths are the same digits (a phone keyboard's choice).
+        ("０９１２ ３４５ ６７８", "+84912345678"),
+        ("09１２345678", "+84912345678"),
+        ("＋８４ ９１２ ３４５ ６７８", "+84912345678"),
+        ("٠٩١٢٣٤٥٦٧٨", "+84912345678"),
+        ("۰۹۱۲۳۴۵۶۷۸", "+84912345678"),
+        ("०९१२३४५६७८", "+84912345678"),
     ],
 )
 def test_vietnamese_numbers_are_normalized(raw, expected):
@@ -33,7 +40,7 @@ def test_vietnamese_numbers_are_normalized(raw, expected):
     "raw",
     ["", "   ", "abc", "09123abc78", "091234567", "09123456789", "0112345678", "01234567890",
      "+1 415 555 0100", "+84 12 345", "0612345678", "<script>", "0912345678; DROP TABLE tickets",
-     None, "٠٩١٢٣٤٥٦٧٨"],
+     None, "０１１２３４５６７８", "٠٦١٢٣٤٥٦٧٨"],
 )
 def test_what_is_not_a_vietnamese_number_is_refused(raw):
     """Letters, wrong lengths, old 11-digit mobiles, foreign numbers are refused with a message."""

@@ -41,6 +41,7 @@ def fresh_limiter():
 def test_server_database_without_secret_key_refuses_to_start(monkeypatch, tmp_path):
     """With DATABASE_URL on PostgreSQL and no SECRET_KEY, create_app stops with a clear message."""
     monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://hotro.example.vn")
     monkeypatch.setenv("DATABASE_URL", "postgresql://127.0.0.1:5432/anything")
     with pytest.raises(ConfigurationError, match="SECRET_KEY must be set"):
         create_app({})
@@ -50,6 +51,7 @@ def test_wsgi_entry_point_refuses_to_start_without_secret_key(tmp_path):
     """The process gunicorn would run exits non-zero and says why, before serving anything."""
     env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "REDIS_URL")}
     env["DATABASE_URL"] = "postgresql://127.0.0.1:5432/anything"
+    env["PUBLIC_BASE_URL"] = "https://hotro.example.vn"
     result = subprocess.run([sys.executable, "-c", "import wsgi"], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode != 0
@@ -71,7 +73,8 @@ def test_production_settings_use_redis_and_secure_cookies(monkeypatch, tmp_path)
     """A server database turns on secure cookies; REDIS_URL becomes the rate-limit storage."""
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/3")
     config = from_environment(str(tmp_path), given={
-        "SQLALCHEMY_DATABASE_URI": "postgresql://127.0.0.1/db", "SECRET_KEY": "k"})
+        "SQLALCHEMY_DATABASE_URI": "postgresql://127.0.0.1/db", "SECRET_KEY": "k",
+        "PUBLIC_BASE_URL": "https://hotro.example.vn"})
     assert config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
     assert config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/3"
     assert config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] is True
@@ -81,7 +84,8 @@ def test_production_settings_use_redis_and_secure_cookies(monkeypatch, tmp_path)
 
 def _production_cookie_settings(tmp_path) -> dict:
     config = from_environment(str(tmp_path), given={
-        "SQLALCHEMY_DATABASE_URI": "postgresql://127.0.0.1/db", "SECRET_KEY": "k"})
+        "SQLALCHEMY_DATABASE_URI": "postgresql://127.0.0.1/db", "SECRET_KEY": "k",
+        "PUBLIC_BASE_URL": "https://hotro.example.vn"})
     return {k: v for k, v in config.items() if k.startswith(("SESSION_COOKIE", "REMEMBER_COOKIE"))}
 
 
@@ -198,7 +202,8 @@ def test_readyz_checks_redis_when_configured(make_app):
 
 def _database_away_app(uri, **overrides):
     return create_app({"TESTING": True, "SECRET_KEY": "s", "SQLALCHEMY_DATABASE_URI": uri,
-                       "RATELIMIT_STORAGE_URI": "memory://", **overrides})
+                       "PUBLIC_BASE_URL": "http://localhost", "RATELIMIT_STORAGE_URI": "memory://",
+                       **overrides})
 
 
 def _assert_friendly_503(response):
@@ -217,7 +222,7 @@ def test_postgresql_away_gives_a_friendly_503():
     form_post = _database_away_app("postgresql://127.0.0.1:1/nothing", WTF_CSRF_ENABLED=False)
     _assert_friendly_503(form_post.test_client().post("/", data=RESIDENT))
     with client.session_transaction() as session:
-        session["_user_id"] = "1:1"
+        session["_user_id"] = "1:1:a-session-token"
     _assert_friendly_503(client.get("/track"))
     assert client.get("/readyz").status_code == 503
     assert client.get("/healthz").status_code == 200

@@ -41,7 +41,8 @@ def empty_database(request, tmp_path):
 
 @pytest.fixture
 def fresh_app(empty_database):
-    app = create_app({"TESTING": True, "SECRET_KEY": "test", "SQLALCHEMY_DATABASE_URI": empty_database})
+    app = create_app({"TESTING": True, "SECRET_KEY": "test", "SQLALCHEMY_DATABASE_URI": empty_database,
+                      "PUBLIC_BASE_URL": "http://localhost"})
     yield app
     with app.app_context():
         db.session.remove()

@@ -10,6 +10,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(config_module.from_environment(app.instance_path, given=config or {}))
     app.config.update(config or {})
     register_extensions(app)
+    register_url_converters(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)
@@ -35,6 +36,12 @@ def _migrations_dir() -> str:
     from pathlib import Path
 
     return str(Path(__file__).resolve().parent.parent / "migrations")
+
+
+def register_url_converters(app: Flask) -> None:
+    from .converters import register
+
+    register(app)
 
 
 def register_blueprints(app: Flask) -> None:

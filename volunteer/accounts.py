@@ -30,6 +30,20 @@ class AccountError(DomainError):
     """A refusal about an account; `field` names the form field it belongs to."""
 
 
+class NotYoursToManage(AccountError):
+    status_code = 403
+
+
+def _check_may_manage(actor_id: int | None, role: str) -> None:
+    """Only an admin adds, closes or reopens an admin's account (the shell, actor None,
+    may too): a coordinator cannot raise a new admin or lock the admins out."""
+    if role != Role.ADMIN or actor_id is None:
+        return
+    actor = db.session.get(User, actor_id)
+    if actor is None or actor.role != Role.ADMIN:
+        raise NotYoursToManage(_l("Chỉ quản trị viên mới quản lý tài khoản quản trị viên."), "role")
+
+
 @cache
 def _dummy_hash() -> str:
     """Checked when no account matches, so a miss costs as much time as a wrong
@@ -140,6 +154,7 @@ def create_user(*, actor_id: int | None, name: str, role: str, password: str,
         raise AccountError(_l("Tình nguyện viên và tổ trưởng cần thuộc một tổ."), "team")
     if role not in FIELD_ROLES and team_id is not None:
         raise AccountError(_l("Điều phối viên và quản trị viên không thuộc tổ nào."), "team")
+    _check_may_manage(actor_id, role)
     team = _active_team(team_id) if team_id is not None else None
     phone, email = _phone(phone), _email(email)
     if not phone and not email:
@@ -185,6 +200,7 @@ def set_active(actor_id: int | None, user: User, active: bool) -> None:
     """Deactivating also ends the user's sessions (the version in the cookie changes)."""
     if actor_id is not None and user.id == actor_id and not active:
         raise AccountError(_l("Bạn không thể tự khoá tài khoản của mình."))
+    _check_may_manage(actor_id, user.role)
     if user.active == active:
         return
     user.active = active

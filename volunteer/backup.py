@@ -8,12 +8,15 @@ what to run.
 """
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import subprocess
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
+
+from .private_files import private_file
 
 
 class BackupError(RuntimeError):
@@ -34,15 +37,28 @@ def libpq_url(database_uri: str) -> str:
     return make_url(database_uri).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-def pg_dump_command(database_uri: str, target: Path) -> list[str]:
+def _libpq_target(database_uri: str) -> tuple[str, dict]:
+    """The URL for pg_dump/pg_restore without its password, and the environment that
+    carries it (PGPASSWORD): any user of the machine can read a process's arguments
+    (ps), but not its environment."""
+    url = make_url(database_uri).set(drivername="postgresql")
+    env = dict(os.environ)
+    if url.password is not None:
+        env["PGPASSWORD"] = str(url.password)
+    return url._replace(password=None).render_as_string(hide_password=False), env
+
+
+def pg_dump_command(database_uri: str, target: Path) -> tuple[list[str], dict]:
+    dbname, env = _libpq_target(database_uri)
     return ["pg_dump", "--format=custom", "--no-owner", "--no-privileges",
-            f"--file={target}", f"--dbname={libpq_url(database_uri)}"]
+            f"--file={target}", f"--dbname={dbname}"], env
 
 
-def pg_restore_command(database_uri: str, source: Path) -> list[str]:
+def pg_restore_command(database_uri: str, source: Path) -> tuple[list[str], dict]:
+    dbname, env = _libpq_target(database_uri)
     return ["pg_restore", "--clean", "--if-exists", "--no-owner", "--no-privileges",
             "--single-transaction", "--exit-on-error",
-            f"--dbname={libpq_url(database_uri)}", str(source)]
+            f"--dbname={dbname}", str(source)], env
 
 
 def backup(database_uri: str, target: Path) -> str:
@@ -55,10 +71,9 @@ def backup(database_uri: str, target: Path) -> str:
     if path is not None:
         if not path.exists():
             raise BackupError(f"no database at {path}")
-        _copy_sqlite(sqlite3.connect(str(path)), sqlite3.connect(str(target)))
+        _copy_sqlite(sqlite3.connect(str(path)), sqlite3.connect(str(private_file(target))))
         return f"SQLite online backup of {path} written to {target}"
-    command = pg_dump_command(database_uri, target)
-    _run(command, "pg_dump")
+    _run(*pg_dump_command(database_uri, target), "pg_dump")
     return f"pg_dump (custom format) written to {target}"
 
 
@@ -83,7 +98,7 @@ def restore(database_uri: str, source: Path) -> str:
         _check_sqlite_backup(source)
         _copy_sqlite(sqlite3.connect(f"file:{source}?mode=ro", uri=True), sqlite3.connect(str(path)))
         return f"SQLite database {path} restored from {source}"
-    _run(pg_restore_command(database_uri, source), "pg_restore")
+    _run(*pg_restore_command(database_uri, source), "pg_restore")
     return f"PostgreSQL database restored from {source} (pg_restore)"
 
 
@@ -103,23 +118,12 @@ def _check_sqlite_backup(source: Path) -> None:
         raise BackupError(f"{source} is not a backup of this app's database")
 
 
-def _shown(command: list[str]) -> str:
-    """The command as a person may read it: never the database password."""
-    shown = []
-    for part in command:
-        if part.startswith("--dbname="):
-            url = make_url(part[len("--dbname="):])
-            part = "--dbname=" + url.render_as_string(hide_password=True)
-        shown.append(part)
-    return " ".join(shown)
-
-
-def _run(command: list[str], program: str) -> None:
+def _run(command: list[str], env: dict, program: str) -> None:
     if shutil.which(program) is None:
         raise BackupError(
-            f"{program} is not on PATH. Install the PostgreSQL client and run:\n  "
-            + _shown(command)
+            f"{program} is not on PATH. Install the PostgreSQL client and run (with the "
+            "password in PGPASSWORD):\n  " + " ".join(command)
         )
-    result = subprocess.run(command, capture_output=True, text=True)
+    result = subprocess.run(command, capture_output=True, text=True, env=env)
     if result.returncode != 0:
         raise BackupError(f"{program} failed: {result.stderr.strip()}")

@@ -8,6 +8,9 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
+
+from .private_files import private_file, private_folder
 
 DEFAULT_CITY_FILE = str(Path(__file__).parent / "data" / "dong_ha.geojson")
 
@@ -25,12 +28,27 @@ def normalize_database_url(url: str) -> str:
 
 
 def _instance_secret(instance_path: str) -> str:
-    path = Path(instance_path) / "secret_key"
+    path = private_folder(instance_path) / "secret_key"
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+        private_file(path).write_text(secrets.token_hex(32))
     return path.read_text().strip()
+
+
+LOCAL_HOSTS = ["localhost", "127.0.0.1"]
+
+
+def _checked_base_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path.strip("/") \
+            or parts.query or parts.fragment:
+        raise ConfigurationError(
+            f"PUBLIC_BASE_URL must be a scheme and host such as https://hotro.example.vn, not {url!r}")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def trusted_hosts(public_base_url: str, embedded: bool) -> list[str]:
+    hosts = [urlsplit(public_base_url).hostname] if public_base_url else []
+    return hosts + (LOCAL_HOSTS if embedded else [])
 
 
 def _flag(name: str, default: bool = False) -> bool:
@@ -53,8 +71,17 @@ def from_environment(instance_path: str, given: dict | None = None) -> dict:
                 "Generate one with: python -c 'import secrets; print(secrets.token_hex(32))'"
             )
         secret_key = _instance_secret(instance_path)
+    public_base_url = (given.get("PUBLIC_BASE_URL") or os.environ.get("PUBLIC_BASE_URL") or "").strip()
+    if public_base_url:
+        public_base_url = _checked_base_url(public_base_url)
+    elif not embedded:
+        raise ConfigurationError(
+            "PUBLIC_BASE_URL must be set when DATABASE_URL points at a server database: the "
+            "address residents reach the site at (e.g. https://hotro.example.vn), used for "
+            "the links on posters, QR codes and Open311, and the only Host accepted."
+        )
     if not database_url:
-        database_url = "sqlite:///" + str(Path(instance_path) / "volunteer.sqlite")
+        database_url = "sqlite:///" + str(private_folder(instance_path) / "volunteer.sqlite")
     redis_url = os.environ.get("REDIS_URL")
     secure_cookies = _flag("SECURE_COOKIES", default=not embedded)
     return {
@@ -67,9 +94,19 @@ def from_environment(instance_path: str, given: dict | None = None) -> dict:
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_HEADERS_ENABLED": True,
-        # Failed sign-ins, per client address and per account typed.
-        "RATELIMIT_LOGIN": os.environ.get("RATELIMIT_LOGIN", "5 per minute;20 per hour"),
-        "RATELIMIT_LOGIN_ACCOUNT": os.environ.get("RATELIMIT_LOGIN_ACCOUNT", "5 per minute;20 per hour"),
+        # Failed sign-ins: per client address (any account), per account and address, and
+        # per account from every address (20 heard, then 30 s doubling up to 5 minutes).
+        "RATELIMIT_LOGIN": os.environ.get("RATELIMIT_LOGIN", "10 per minute;60 per hour"),
+        "RATELIMIT_LOGIN_ACCOUNT_ADDRESS": os.environ.get("RATELIMIT_LOGIN_ACCOUNT_ADDRESS",
+                                                          "5 per minute;20 per hour"),
+        "LOGIN_ACCOUNT_BACKOFF": (20, 30, 300),
+        # Wrong current passwords on /account/password, per signed-in user.
+        "RATELIMIT_PASSWORD_CHANGE": os.environ.get("RATELIMIT_PASSWORD_CHANGE", "5 per 15 minutes;20 per day"),
+        # Tracking: every address alike (a carrier's shared address is many residents);
+        # wrong digits for one reference, from all addresses together: 5 heard, then a
+        # wait of 1 minute doubling up to an hour (seconds).
+        "RATELIMIT_TRACKING": os.environ.get("RATELIMIT_TRACKING", "30 per minute;200 per hour"),
+        "TRACKING_BACKOFF": (5, 60, 3600),
         "GEOCODER": os.environ.get("GEOCODER", "offline"),
         "GEOCODER_USER_AGENT": os.environ.get("GEOCODER_USER_AGENT", "volunteer-helpdesk"),
         "CITY_FILE": os.environ.get("CITY_FILE", DEFAULT_CITY_FILE),
@@ -85,10 +122,15 @@ def from_environment(instance_path: str, given: dict | None = None) -> dict:
         # contact texts shown to clients (empty: our defaults).
         "OPEN311_POST_LIMIT": os.environ.get("OPEN311_POST_LIMIT", "60 per minute"),
         "OPEN311_READ_LIMIT": os.environ.get("OPEN311_READ_LIMIT", "120 per minute"),
+        # POSTs with a missing or wrong api_key, per client address.
+        "OPEN311_BAD_KEY_LIMIT": os.environ.get("OPEN311_BAD_KEY_LIMIT", "10 per minute;50 per hour"),
         "OPEN311_ZIPCODE": os.environ.get("OPEN311_ZIPCODE"),
         "OPEN311_CONTACT": os.environ.get("OPEN311_CONTACT"),
         "OPEN311_KEY_SERVICE": os.environ.get("OPEN311_KEY_SERVICE"),
-        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL"),
+        "PUBLIC_BASE_URL": public_base_url or None,
+        # Requests naming any other Host get a 400 (Flask): the configured address, and
+        # this machine in the embedded default.
+        "TRUSTED_HOSTS": trusted_hosts(public_base_url, embedded),
         "RETENTION_DAYS": int(os.environ.get("RETENTION_DAYS", "180")),
         # Open tickets drawn as points on the coordinators' map; figures count them all.
         "MAP_POINT_CAP": int(os.environ.get("MAP_POINT_CAP", "2000")),

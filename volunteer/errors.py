@@ -7,7 +7,7 @@ from flask import render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from .extensions import db
 
@@ -97,6 +97,9 @@ def register(app) -> None:
     def http_error(error):
         if error.code in (301, 302, 303, 307, 308):
             return error
+        if isinstance(error, SecurityError):
+            # A Host we do not serve: no page of ours, whose links would need that host.
+            return "Bad Request", 400, {"Content-Type": "text/plain; charset=utf-8"}
         return error_response(error.code or 500)
 
     @app.errorhandler(OperationalError)

@@ -11,6 +11,8 @@ from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 
+from .private_files import private_file
+
 # Named constraints keep Alembic migrations identical on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -26,6 +28,14 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address)
+
+
+@event.listens_for(Engine, "do_connect")
+def _sqlite_file_is_private(dialect, _record, cargs, _cparams):
+    """sqlite3 would create a missing database file readable by everyone (the umask)."""
+    if dialect.name == "sqlite" and cargs and cargs[0] not in ("", ":memory:") \
+            and not str(cargs[0]).startswith("file:"):
+        private_file(cargs[0])
 
 
 @event.listens_for(Engine, "connect")

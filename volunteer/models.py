@@ -149,12 +149,27 @@ class User(UserMixin, db.Model):
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
 
+    # The signed-in device's session (see user_sessions), set when it is opened or loaded.
+    session_token: str = ""
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        return f"{self.id}:{self.session_version}:{self.session_token}"
 
     @property
     def is_active(self) -> bool:
         return bool(self.active)
+
+
+class UserSession(db.Model):
+    """One signed-in device: signing out deletes its row, so a copied cookie (session or
+    remember-me) stops working while the user's other devices stay signed in. Only a
+    hash of the token in the cookie is kept."""
+
+    __tablename__ = "user_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class ApiKey(db.Model):

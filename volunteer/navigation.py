@@ -1,7 +1,7 @@
 """The staff navigation: links for the pages a role may open, among those registered."""
 from urllib.parse import urlsplit
 
-from flask import current_app
+from flask import current_app, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -51,3 +51,14 @@ def safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc:
         return None
     return target
+
+
+def public_base() -> str:
+    """Where residents reach the site, for absolute links on paper, in a QR code or for
+    an API client: the configured public address, never the request's Host header
+    (which a client chooses)."""
+    return (current_app.config.get("PUBLIC_BASE_URL") or request.url_root).rstrip("/")
+
+
+def public_url(endpoint: str, **values) -> str:
+    return public_base() + url_for(endpoint, **values)

@@ -1,13 +1,14 @@
 """Vietnamese phone numbers, normalized to +84 form."""
 import re
+import unicodedata
 
 from flask_babel import lazy_gettext as _l
 
 _SEPARATORS = re.compile(r"[\s.\-()/]")
 # National significant numbers: mobiles are 9 digits starting 3, 5, 7, 8 or 9
 # (since the 2018 renumbering); landlines are 10 digits starting 2 (area code 2xx).
-_MOBILE = re.compile(r"[35789]\d{8}")
-_LANDLINE = re.compile(r"2\d{9}")
+_MOBILE = re.compile(r"[35789][0-9]{8}")
+_LANDLINE = re.compile(r"2[0-9]{9}")
 
 
 class InvalidPhone(ValueError):
@@ -19,11 +20,18 @@ class InvalidPhone(ValueError):
         super().__init__(str(self.message))
 
 
+def _plain_digits(text: str) -> str:
+    """Full-width digits and plus (NFKC), then any script's digits (Arabic-Indic, …), as
+    ASCII: "０９１２…" and "٠٩١٢…" are the same person as "0912…"."""
+    text = unicodedata.normalize("NFKC", text)
+    return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in text)
+
+
 def normalize_phone(raw: str | None) -> str:
     """Return the number as +84…, or raise InvalidPhone."""
     if raw is None:
         raise InvalidPhone()
-    compact = _SEPARATORS.sub("", str(raw).strip())
+    compact = _SEPARATORS.sub("", _plain_digits(str(raw)).strip())
     if compact.startswith("+84"):
         national = compact[3:]
     elif compact.startswith("0084"):

@@ -75,6 +75,24 @@ def surface_rate_limiter_warnings() -> None:
     logger.disabled = False
 
 
+_QUERY = re.compile(r"\?[^\s\x1b]*")
+
+
+def _without_query_strings(record: logging.LogRecord) -> bool:
+    """Werkzeug's development server logs each request line, query string included (a
+    volunteer's location, an api_key sent in the URL): cut it, as our own line does."""
+    if isinstance(record.args, tuple):
+        record.args = tuple(_QUERY.sub("", arg) if isinstance(arg, str) else arg
+                            for arg in record.args)
+    return True
+
+
+def keep_query_strings_out_of_the_development_log() -> None:
+    logger = logging.getLogger("werkzeug")
+    if _without_query_strings not in logger.filters:
+        logger.addFilter(_without_query_strings)
+
+
 def request_id() -> str:
     if "request_id" not in g:
         incoming = request.headers.get("X-Request-ID", "")
@@ -94,6 +112,7 @@ def _user_id() -> int | None:
 def register(app) -> None:
     logger = access_logger()
     surface_rate_limiter_warnings()
+    keep_query_strings_out_of_the_development_log()
 
     def start_clock():
         g.request_started = time.perf_counter()

@@ -76,6 +76,21 @@ def refuse_nul_bytes():
         abort(400)
 
 
+# The resident's own pages: the confirmation, the status, the cancel step.
+RESIDENT_PAGES = frozenset({"public.submitted", "public.track", "public.track_ticket",
+                            "public.confirm_cancel", "public.resident_action"})
+
+
+def shows_personal_data() -> bool:
+    """A signed-in user's page, a resident's own page, or the answer to a form (which may
+    show back what was typed): no copy may stay in a shared phone's or a proxy's cache."""
+    user = g.get("_login_user")  # only a user already loaded: never a query here
+    signed_in = user is not None and getattr(user, "is_authenticated", False)
+    if request.endpoint == "static":
+        return False
+    return signed_in or request.endpoint in RESIDENT_PAGES or request.method != "GET"
+
+
 def register(app) -> None:
     trust_proxy(app)
     app.before_request(refuse_nul_bytes)
@@ -94,6 +109,8 @@ def register(app) -> None:
         for name, value in fixed:
             if name not in headers:
                 headers[name] = value
+        if shows_personal_data():
+            headers["Cache-Control"] = "no-store"
         if request.is_secure:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response

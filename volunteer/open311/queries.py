@@ -38,16 +38,25 @@ def _comma_list(args, name: str) -> list[str]:
 _SPACE_OFFSET = re.compile(r" (\d\d(?::?\d\d)?)$")
 
 
+EARLIEST, LATEST = datetime(1900, 1, 1), datetime(9000, 1, 1)
+
+
 def parse_datetime(raw: str, name: str) -> datetime:
     """A w3c/ISO 8601 moment as naive UTC; without a zone it is local (Asia/Ho_Chi_Minh)."""
     text = _SPACE_OFFSET.sub(r"+\1", raw.strip())
     try:
-        moment = datetime.fromisoformat(text)
+        moment = as_stored(datetime.fromisoformat(text))
     except ValueError:
         raise Open311Error(400, _(
             "%(name)s không đúng định dạng ISO 8601, ví dụ 2026-01-01T00:00:00+07:00.", name=name
         ))
-    return as_stored(moment)
+    except OverflowError:  # year 1 or 9999 shifted to UTC leaves datetime's range
+        moment = None
+    # Far enough from datetime's ends that the window arithmetic never overflows.
+    if moment is None or not EARLIEST <= moment <= LATEST:
+        raise Open311Error(400, _("%(name)s nằm ngoài khoảng thời gian hợp lệ (năm %(first)d–%(last)d).",
+                                  name=name, first=EARLIEST.year, last=LATEST.year - 1))
+    return moment
 
 
 def _positive_int(args, name: str, default: int, largest: int) -> int:

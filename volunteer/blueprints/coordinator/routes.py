@@ -218,7 +218,8 @@ def step(ticket_id, action):
 @coordinator_required
 def people():
     form = UserForm()
-    form.role.choices = [(r, role_label(r)) for r in Role]
+    form.role.choices = [(r, role_label(r)) for r in Role
+                         if r != Role.ADMIN or current_user.role == Role.ADMIN]
     form.team.choices = [(0, _("Không thuộc tổ"))] + _team_choices()
     if form.validate_on_submit():
         added = carry_out(

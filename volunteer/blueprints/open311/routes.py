@@ -13,6 +13,7 @@ from ... import api_keys, catalog, open311
 from ...open311 import documents, formats, intake, public_view, queries
 from ...extensions import db, limiter
 from ...i18n import current_language
+from ...navigation import public_base
 from . import bp
 
 FMT = "<any(xml, json):fmt>"
@@ -32,6 +33,20 @@ def presented_api_key() -> str | None:
     # The spec sends it in the body; some clients put it in the query string.
     form = request.form if request.mimetype == intake.FORM_MIMETYPE else {}
     return form.get("api_key") or request.args.get("api_key")
+
+
+def bad_key_limit() -> str:
+    return current_app.config.get("OPEN311_BAD_KEY_LIMIT") or "10 per minute;50 per hour"
+
+
+def bad_key_identity() -> str:
+    return "open311-bad-key:" + (get_remote_address() or "")
+
+
+def key_refused(response) -> bool:
+    """Only missing or wrong keys count: guessing keys, or a client misconfigured into
+    a loop, is slowed per address; a partner's real traffic is limited by its key."""
+    return response.status_code == 403
 
 
 def api_key_identity() -> str:
@@ -101,9 +116,8 @@ def read_route(rule: str):
 
 @read_route(f"/discovery.{FMT}")
 def discovery(fmt):
-    base = (current_app.config.get("PUBLIC_BASE_URL") or request.url_root).rstrip("/")
     document = documents.discovery_document(
-        url=base + bp.url_prefix,
+        url=public_base() + bp.url_prefix,
         changeset=current_app.config.get("OPEN311_CHANGESET") or CHANGESET,
         contact=current_app.config.get("OPEN311_CONTACT") or _(
             "Liên hệ điều phối viên của hệ thống hỗ trợ chuyển đổi số (Thành đoàn Đông Hà) để được hỗ trợ."
@@ -131,6 +145,7 @@ def service_definition(service_code, fmt):
 
 @bp.post(f"/requests.{FMT}")
 @limiter.limit(post_limit, key_func=api_key_identity)
+@limiter.limit(bad_key_limit, key_func=bad_key_identity, deduct_when=key_refused)
 @localized_view
 def create_request(fmt):
     intake.require_form_encoding(request.mimetype)

@@ -1,4 +1,5 @@
 """The resident's pages: ask for help, see the confirmation, track, cancel, reopen."""
+import time
 import uuid
 
 import segno
@@ -8,11 +9,13 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from ... import catalog, lifecycle, tickets
+from ...backoff import Backoff, minutes
+from ...errors import error_response
 from ...extensions import db, limiter
 from ...i18n import current_language
 from ...lifecycle import RESIDENT
 from ...models import Ticket
-from ...navigation import safe_next
+from ...navigation import public_url, safe_next
 from ...references import clean_reference
 from ...vocabulary import Channel, LocationSource
 from .. import carry_out
@@ -29,7 +32,18 @@ def _public_form_limit() -> str:
 
 
 def _tracking_limit() -> str:
-    return current_app.config.get("RATELIMIT_TRACKING", "10 per minute;40 per hour")
+    return current_app.config.get("RATELIMIT_TRACKING", "30 per minute;200 per hour")
+
+
+def _reference_guesses() -> Backoff:
+    """Wrong digits for one reference from every address together: the per-address limit
+    can then stay generous for residents behind a carrier's shared address."""
+    free, first_wait, longest_wait = current_app.config.get("TRACKING_BACKOFF", (5, 60, 3600))
+    return Backoff("track", free=free, first_wait=first_wait, longest_wait=longest_wait)
+
+
+def _guess_failed(response) -> bool:
+    return response.status_code != 302
 
 
 def ward_choices() -> dict:
@@ -123,7 +137,7 @@ def submitted(reference):
     if not is_tracked(reference):
         return redirect(url_for(".track_ticket", reference=reference))
     ticket = db.first_or_404(select(Ticket).where(Ticket.reference == reference))
-    tracking_url = url_for(".track_ticket", reference=ticket.reference, _external=True)
+    tracking_url = public_url(".track_ticket", reference=ticket.reference)
     return render_template(
         "public/submitted.html", ticket=ticket, tracking_url=tracking_url,
         qr=qr_svg(tracking_url, _("Mã QR để tra cứu yêu cầu %(reference)s", reference=ticket.reference)),
@@ -131,7 +145,7 @@ def submitted(reference):
 
 
 @bp.route("/track", methods=["GET", "POST"])
-@limiter.limit(_tracking_limit, methods=["POST"])
+@limiter.limit(_tracking_limit, methods=["POST"], deduct_when=_guess_failed)
 def track():
     form = TrackForm()
     if request.method == "GET" and request.args.get("reference"):
@@ -140,11 +154,19 @@ def track():
         reference = clean_reference(form.reference.data, current_app.config.get("REFERENCE_PREFIX", "DH"))
         ticket = None
         if reference:
+            guesses = _reference_guesses()
+            wait = guesses.wait_left(reference)
+            if wait:
+                return render_track_wait(wait)
             ticket = db.session.scalar(
                 select(Ticket).where(
                     Ticket.reference == reference, Ticket.phone_last4 == form.phone_last4.data
                 )
             )
+            if ticket is None:
+                guesses.failed(reference)
+            else:
+                guesses.forget(reference)
         if ticket is not None:
             remember_tracked(ticket.reference)
             return redirect(url_for(".track_ticket", reference=ticket.reference))
@@ -155,6 +177,26 @@ def track():
         return render_template("public/track.html", form=form), 404
     status = 400 if request.method == "POST" else 200
     return render_template("public/track.html", form=form), status
+
+
+def render_track_wait(seconds: int):
+    """Too many guesses: the form again with what was typed (never the digits) and when
+    to come back, in words."""
+    form = TrackForm(formdata=None, reference=request.form.get("reference", "")[:20])
+    message = _("Bạn đã thử quá nhiều lần. Vui lòng thử lại sau khoảng %(minutes)d phút.",
+                minutes=minutes(seconds))
+    page = render_template("public/track.html", form=form, wait_message=message)
+    return page, 429, {"Retry-After": str(seconds)}
+
+
+@bp.errorhandler(429)
+def too_many_requests(_error):
+    """The per-address limit: on the tracking form, the same page as the back-off."""
+    if request.endpoint != "public.track":
+        return error_response(429)
+    limit = limiter.current_limit
+    seconds = int(limit.reset_at - time.time()) if limit is not None else 60
+    return render_track_wait(max(seconds, 1))
 
 
 def _tracked_ticket_or_404(reference: str) -> Ticket:
@@ -199,6 +241,9 @@ def resident_action(reference, action):
     if action not in RESIDENT_ACTIONS:
         abort(404)
     ticket = _tracked_ticket_or_404(reference)
+    if action == "cancel" and request.form.get("confirmed") != "yes":
+        # One tap must not cancel with no way back: the confirm step comes first.
+        return redirect(url_for(".confirm_cancel", reference=ticket.reference), 303)
     form = ResidentActionForm()
     if not form.validate_on_submit():
         return render_status(ticket, 400)
@@ -209,12 +254,21 @@ def resident_action(reference, action):
     return redirect(url_for(".track_ticket", reference=ticket.reference))
 
 
+@bp.route("/track/<reference>/cancel", methods=["GET"])
+def confirm_cancel(reference):
+    """A page, not a script dialog: works on any phone, with or without JavaScript."""
+    ticket = _tracked_ticket_or_404(reference)
+    if "cancel" not in lifecycle.available_actions(ticket.status, {"resident"}):
+        return redirect(url_for(".track_ticket", reference=ticket.reference))
+    return render_template("public/cancel.html", ticket=ticket, form=ResidentActionForm())
+
+
 @bp.route("/poster/<ward_key>")
 def poster(ward_key):
     ward = catalog.ward_by_key(ward_key)
     if ward is None:
         abort(404)
-    url = url_for(".ask", ward=ward.key, via="qr", _external=True)
+    url = public_url(".ask", ward=ward.key, via="qr")
     qr = qr_svg(url, _("Mã QR mở trang gửi yêu cầu hỗ trợ cho %(ward)s", ward=ward.name))
     return render_template("public/poster.html", ward=ward, url=url, qr=qr)
 
