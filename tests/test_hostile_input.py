@@ -223,7 +223,7 @@ visit_submission = st.one_of(
                            for name, value in VISIT_GOOD.items()}))
 
 
-def test_visit_form_never_fails_and_stores_only_what_fits(make_app, backend):
+def test_visit_form_never_fails_and_stores_only_what_fits(make_app, backend, sign_in):
     """Any text, at and past every maximum, in any visit field: a 302 or a 400, never a 500;
     a stored visit (and its follow-up ticket) always fits its columns."""
     from datetime import timedelta
@@ -245,10 +245,7 @@ def test_visit_form_never_fails_and_stores_only_what_fits(make_app, backend):
         ward_id = ward("19333").id
         user_id = user.id
         db.session.commit()
-    client = app.test_client()
-    with app.app_context(), client.session_transaction() as session:
-        session["_user_id"] = db.session.get(User, user_id).get_id()
-        session["_fresh"] = True
+        client = sign_in(app.test_client(), db.session.get(User, user_id))
     token = csrf_from(client.get("/field/").get_data(as_text=True))
     outcomes = []
 
