@@ -120,7 +120,7 @@ def test_a_worker_that_died_mid_send_is_replaced_once_its_lease_ends(ctx, provid
     [message_id] = _queue(1)
     assert worker.claim() == [message_id]  # ... and that worker is killed here
     assert worker.claim() == []  # the lease still holds
-    later = utcnow() + timedelta(seconds=worker.DEFAULTS["OUTBOX_LEASE_SECONDS"] + 1)
+    later = utcnow() + timedelta(seconds=ctx.config["OUTBOX_LEASE_SECONDS"] + 1)
     assert worker.claim(now=later) == [message_id]
     assert worker.deliver(message_id) == "sent"
     message = db.session.get(OutboxMessage, message_id)

@@ -47,6 +47,8 @@ class Request:
     api_key_id: int | None = None
     campaign_id: int | None = None
     actor_id: int | None = None  # a volunteer filing on a resident's behalf
+    notify_channel: str | None = None  # how they want to hear back (None: not asked)
+    notify_locale: str | None = None
 
 
 def find_by_submission_key(key: str | None) -> Ticket | None:
@@ -102,6 +104,8 @@ def create_ticket(request: Request, now: datetime | None = None) -> Ticket:
         api_key_id=request.api_key_id,
         campaign_id=request.campaign_id,
         submission_key=request.submission_key,
+        notify_channel=request.notify_channel,
+        notify_locale=request.notify_locale,
         status=Status.NEW,
         created_at=now,
         updated_at=now,

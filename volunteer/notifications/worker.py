@@ -35,19 +35,9 @@ from .channels import CHANNELS, GoneRecipient, PermanentFailure, TemporaryFailur
 
 log = logging.getLogger(__name__)
 
-DEFAULTS = {
-    "OUTBOX_MAX_ATTEMPTS": 8,
-    "OUTBOX_BACKOFF_SECONDS": 30,
-    "OUTBOX_BACKOFF_MAX_SECONDS": 3600,
-    # Longer than any channel's timeout, so a live worker never loses its lease.
-    "OUTBOX_LEASE_SECONDS": 120,
-    "OUTBOX_BATCH": 20,
-    "OUTBOX_POLL_SECONDS": 0.5,
-}
-
-
 def setting(name: str):
-    return current_app.config.get(name, DEFAULTS[name])
+    """OUTBOX_* settings (config.py, from the environment)."""
+    return current_app.config[name]
 
 
 @dataclass

@@ -2,11 +2,15 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.fields import EmailField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
 
 from ...forms import Form, LocationFields, PhoneField
+from ...vocabulary import NotifyChannel
 
 DESCRIPTION_MAX = 2000
+EMAIL_MAX = 254  # Ticket.email
 _SUBMISSION_KEY = re.compile(r"[A-Za-z0-9_-]{8,80}")
 
 
@@ -55,6 +59,23 @@ class RequestForm(LocationFields):
         ),
         validators=[DataRequired(message=_l("Cần có sự đồng ý của bạn để chúng tôi liên hệ hỗ trợ."))],
     )
+    notify_channel = RadioField(
+        _l("Nhận tin báo về yêu cầu qua"),
+        choices=[
+            SelectChoice(NotifyChannel.SMS, _l("Tin nhắn SMS đến số điện thoại trên")),
+            SelectChoice(NotifyChannel.ZALO, _l("Zalo (số điện thoại trên)")),
+            SelectChoice(NotifyChannel.EMAIL, _l("Thư điện tử")),
+            SelectChoice(NotifyChannel.NONE, _l("Không nhận tin báo")),
+        ],
+        default=NotifyChannel.SMS,
+        validators=[InputRequired(message=_l("Vui lòng chọn cách nhận tin báo."))],
+    )
+    email = EmailField(
+        _l("Địa chỉ thư điện tử"),
+        validators=[Optional(), Length(max=EMAIL_MAX, message=_l("Tối đa %(max)d ký tự.")),
+                    Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+                           message=_l("Địa chỉ thư điện tử không hợp lệ."))],
+    )
     via = HiddenField()
     submission_key = HiddenField()
 
@@ -68,6 +89,10 @@ class RequestForm(LocationFields):
         if self.needs_home_visit.data and not (self.address.data or "").strip():
             self.address.errors = [*self.address.errors,
                                    _l("Vui lòng nhập địa chỉ để tình nguyện viên đến tận nhà.")]
+            valid = False
+        if self.notify_channel.data == NotifyChannel.EMAIL and not (self.email.data or "").strip():
+            self.email.errors = [*self.email.errors,
+                                 _l("Vui lòng nhập địa chỉ thư điện tử để nhận tin báo.")]
             valid = False
         return valid
 
@@ -103,4 +128,10 @@ class ResidentActionForm(Form):
     note = TextAreaField(
         _l("Ghi chú (không bắt buộc)"),
         validators=[Optional(), Length(max=1000, message=_l("Tối đa %(max)d ký tự."))],
+    )
+    rating = RadioField(
+        _l("Bạn chấm mấy sao cho lần hỗ trợ này? (không bắt buộc)"),
+        choices=[SelectChoice(str(stars), str(stars)) for stars in range(1, 6)],
+        validators=[Optional()],
+        coerce=lambda value: int(value) if value not in (None, "", "None") else None,
     )

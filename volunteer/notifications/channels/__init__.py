@@ -41,3 +41,7 @@ CHANNELS: dict[str, Channel] = {}
 def register(channel: Channel) -> Channel:
     CHANNELS[channel.name] = channel
     return channel
+
+
+# The channels we ship register themselves; imported last, as they import from here.
+from . import email, sms, zalo  # noqa: E402,F401
