@@ -34,21 +34,36 @@ def first_name(full_name: str | None) -> str:
     return words[-1] if words else ""
 
 
-def _sms_sentences(template: str, p: dict) -> str:
-    """The SMS of a template; %(team)s and %(name)s may be shortened to fit."""
+def _sms_sentences(template: str) -> str:
+    """The SMS of a template, before its link; %(team)s and %(name)s may be shortened."""
     return {
-        "received": _("%(brand)s: Da nhan yeu cau %(ref)s. %(team)s se goi lai ban trong 1-2 ngay. "
-                      "Xem/ngung tin: %(link)s"),
-        "taken": _("%(brand)s: TNV %(name)s (%(team)s) da nhan yeu cau %(ref)s va se lien he ban. "
-                   "Xem/ngung tin: %(link)s"),
-        "resolved": _("%(brand)s: Yeu cau %(ref)s da xu ly. Da duoc ho tro xong chua? "
-                      "Tra loi tai: %(link)s"),
-        "reminder": _("%(brand)s: Nhac lai: yeu cau %(ref)s da duoc ho tro xong chua? "
-                      "Tra loi tai: %(link)s"),
-        "cancelled": _("%(brand)s: Yeu cau %(ref)s da huy. Xem/ngung tin: %(link)s"),
-        "merged": _("%(brand)s: Yeu cau %(ref)s trung voi %(other)s, duoc theo doi chung. "
-                    "Xem/ngung tin: %(link)s"),
+        "received": _("%(brand)s: Da nhan YC %(ref)s. %(team)s se goi ban trong 1-2 ngay."),
+        "taken": _("%(brand)s: TNV %(name)s (%(team)s) da nhan YC %(ref)s, se lien he ban."),
+        "resolved": _("%(brand)s: YC %(ref)s da xu ly. Da duoc ho tro xong chua?"),
+        "reminder": _("%(brand)s: Nhac lai: YC %(ref)s da duoc ho tro xong chua?"),
+        "cancelled": _("%(brand)s: YC %(ref)s da huy."),
+        "merged": _("%(brand)s: YC %(ref)s trung voi %(other)s, duoc theo doi chung."),
     }[template]
+
+
+QUESTIONS = ("resolved", "reminder")
+
+
+def _sms_link(template: str, replies: bool) -> str:
+    """The link, and how to stop: the link's page always; the STOP reply where the
+    gateway passes replies on to us."""
+    if template in QUESTIONS:
+        return (_("Tra loi: %(link)s. Nhan STOP de ngung") if replies
+                else _("Tra loi/ngung tin: %(link)s"))
+    return _("Xem: %(link)s. Nhan STOP de ngung") if replies else _("Xem/ngung tin: %(link)s")
+
+
+def sms_team(name: str | None) -> str:
+    """A team's name as an SMS can afford it: "Tổ công nghệ số cộng đồng Phường 1" ->
+    "To CNS Phuong 1"."""
+    bare = without_diacritics(name or "To CNS")
+    prefix = "to cong nghe so cong dong"
+    return "To CNS" + bare[len(prefix):] if bare.lower().startswith(prefix) else bare
 
 
 @dataclass(frozen=True)
@@ -62,20 +77,19 @@ def sms_text(template: str, params: dict, locale: str, *, brand: str, link: str,
     """The SMS, fitted to one GSM-7 segment by shortening the volunteer's name (to
     NAME_MAX) and then the team's; a text that cannot fit even so raises ValueError."""
     with force_locale(locale):
-        pattern = _sms_sentences(template, params)
-        stop = " " + _("Nhan STOP de ngung.") if replies else ""
+        pattern = _sms_sentences(template) + " " + _sms_link(template, replies)
     values = {key: without_diacritics(str(value)) for key, value in {
         "brand": brand, "ref": params.get("ref", ""), "other": params.get("other", ""),
-        "link": link, "team": params.get("team") or "To CNS", "name": params.get("name") or "",
+        "link": link, "team": sms_team(params.get("team")), "name": params.get("name") or "",
     }.items()}
-    room = SMS_LIMIT - len(without_diacritics(pattern % {**values, "team": "", "name": ""} + stop))
+    room = SMS_LIMIT - len(without_diacritics(pattern % {**values, "team": "", "name": ""}))
     if room < 0:
         raise ValueError("SMS text does not fit one segment; shorten PUBLIC_BASE_URL or the brand")
     if "%(name)s" in pattern:
         values["name"] = _shortened(values["name"], min(room, NAME_MAX))
         room -= len(values["name"])
     values["team"] = _shortened(values["team"], room) if "%(team)s" in pattern else ""
-    return without_diacritics(pattern % values + stop)
+    return without_diacritics(pattern % values)
 
 
 NAME_MAX = 12
