@@ -9,9 +9,12 @@ PORT ?= 5000
 
 .PHONY: demo run test install install-dev translations messages browser assets serve clean
 
+# The outbox worker runs beside the web server and stops with it.
 run: install translations assets
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed
+	export PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://$(HOST):$(PORT)}; \
+	$(BIN)/flask worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
 # Demo accounts and tickets for a look around (logins in the README); then `make run`.

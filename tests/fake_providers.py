@@ -33,6 +33,10 @@ class _Server:
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
+            # Keep-alive and no Nagle, as a production gateway's server would do.
+            protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True
+
             def do_POST(self):  # noqa: N802 - http.server's name
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 status, payload = owner.answer(self.path, self.headers, body)
@@ -48,6 +52,8 @@ class _Server:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
+        # A client killed mid-request (the bench's kill -9) is not the server's error.
+        self.httpd.handle_error = lambda request, client_address: None
         self.url = f"http://127.0.0.1:{self.httpd.server_port}"
         self.lock = threading.Lock()
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
