@@ -14,8 +14,8 @@ run: install translations assets
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed
 	export PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://$(HOST):$(PORT)}; \
-	$(BIN)/flask worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/flask run --host $(HOST) --port $(PORT)
+	$(BIN)/flask worker & worker=$$!; trap 'kill $$worker 2>/dev/null' INT TERM; \
+	$(BIN)/flask run --host $(HOST) --port $(PORT); status=$$?; kill $$worker 2>/dev/null; exit $$status
 
 # Demo accounts and tickets for a look around (logins in the README); then `make run`.
 demo: install translations
