@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/notify_bench.py [--backend postgresql|sqlite] [--messages 2000]
                                            [--probes 100] [--fault-seconds 60]
+                                           [--load-rate 10]
 
 A database of its own (PostgreSQL database volunteer_bench_notify_<pid> on
 BENCH_ADMIN_URL, default postgresql://127.0.0.1:5432/test, dropped at the end; or a
@@ -12,7 +13,7 @@ process, as in production. Measured:
                   started: messages delivered per second at the gateway;
   latency idle    --probes requests created one at a time: time from the commit of
                   the request to the SMS reaching the gateway (median, p95);
-  latency loaded  the same while 4 threads create requests as fast as they can;
+  latency loaded  the same while 2 threads create --load-rate (10) requests a second;
   kill -9         the gateway takes 0.2 s per SMS; the worker is killed with -9
                   mid-send, a new one started (lease 5 s);
   gateway down    the gateway answers HTTP 500 for --fault-seconds (default 60) while
@@ -169,10 +170,11 @@ def run(uri: str, args) -> bool:
     loaded_phones: list[str] = []
 
     def load():
-        while not stop_load.is_set():
-            loaded_phones.extend(phone for phone, _ in requests.create(5))
+        # Two threads, each its share of --load-rate requests a second.
+        while not stop_load.wait(2 / args.load_rate):
+            loaded_phones.extend(phone for phone, _ in requests.create())
 
-    threads = [threading.Thread(target=load) for _ in range(4)]
+    threads = [threading.Thread(target=load) for _ in range(2)]
     for thread in threads:
         thread.start()
     loaded = latency(requests, gateway, args.probes)
@@ -180,8 +182,9 @@ def run(uri: str, args) -> bool:
     for thread in threads:
         thread.join()
     wait_for(gateway, set(loaded_phones), 300)
-    print("latency loaded  median {:.0f} ms, p95 {:.0f} ms ({} requests created meanwhile)".format(
-        *(1000 * value for value in percentiles(loaded)), len(loaded_phones)))
+    print("latency loaded  median {:.0f} ms, p95 {:.0f} ms ({} requests a second from 2 threads "
+          "besides the probes, {} in all)".format(
+              *(1000 * value for value in percentiles(loaded)), args.load_rate, len(loaded_phones)))
     worker.stop()
 
     # kill -9 mid-send
@@ -249,6 +252,8 @@ def main() -> int:
     parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument("--probes", type=int, default=100)
     parser.add_argument("--fault-seconds", type=int, default=60)
+    parser.add_argument("--load-rate", type=float, default=10,
+                        help="requests a second created besides the probes while loaded")
     args = parser.parse_args()
     import logging
 
