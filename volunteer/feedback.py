@@ -3,10 +3,10 @@ xong chưa?"): yes closes it, with an optional 1–5 rating kept on the ticket; 
 reopens it. Both are the lifecycle's resident steps (confirm, reopen)."""
 from __future__ import annotations
 
+from .extensions import db
 from .lifecycle import RESIDENT, Action
 from .models import Ticket, TicketEvent
 from .tickets import apply_transition
-from .extensions import db
 
 
 def resident_step(ticket: Ticket, action: str, *, note: str | None = None,
