@@ -9,10 +9,13 @@ PORT ?= 5000
 
 .PHONY: demo run test install install-dev translations messages browser npm assets serve clean
 
+# The outbox worker runs beside the web server and stops with it.
 run: install translations assets
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed
-	$(BIN)/flask run --host $(HOST) --port $(PORT)
+	export PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://$(HOST):$(PORT)}; \
+	$(BIN)/flask worker & worker=$$!; trap 'kill $$worker 2>/dev/null' INT TERM; \
+	$(BIN)/flask run --host $(HOST) --port $(PORT); status=$$?; kill $$worker 2>/dev/null; exit $$status
 
 # Demo accounts and tickets for a look around (logins in the README); then `make run`.
 demo: install translations

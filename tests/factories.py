@@ -71,6 +71,7 @@ def valid_request_form(**overrides) -> dict:
         "category": "vneid",
         "description": "Cần kích hoạt tài khoản VNeID mức 2",
         "preferred_time": "sáng thứ Bảy",
+        "notify_channel": "sms",  # checked by default, so a browser sends it
         "consent": "y",
         **overrides,
     }

@@ -69,6 +69,11 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("public.confirm_cancel", "GET"): same(404),
     ("public.resident_action", "POST"): same(404),
     ("ops.favicon", "GET"): same(200),
+    # A message's link needs our signature; stopping needs the tracked ticket; the SMS
+    # gateway's webhook needs its configured token.
+    ("public.message_link", "GET"): same(404),
+    ("public.stop_messages", "POST"): same(404),
+    ("public.sms_inbound", "POST"): same(404),
     ("ops.healthz", "GET"): same(200),
     ("ops.readyz", "GET"): same(200),
     ("static", "GET"): same(200),
@@ -175,6 +180,7 @@ URL_VALUES = {
     "token": "0123456789abcdef",
     "rest": "nothing-here",
     "filename": "css/app.css",
+    "answer": "yes",
 }
 ACTION_FOR = {
     "public.resident_action": "cancel",

@@ -57,6 +57,7 @@ class _Catalog:
     routing_areas: dict[str, WardEntry]  # a bare code: the routing area carrying it
     active_categories: tuple[CategoryEntry, ...]  # display order
     teams_by_ward: dict[int, tuple[int, ...]]  # active teams covering a ward, by id
+    team_names: dict[int, str]  # every team, by id
 
 
 def _load() -> _Catalog:
@@ -70,6 +71,7 @@ def _load() -> _Catalog:
             select(Category).where(Category.active.is_(True)).order_by(Category.position, Category.id)
         )
     )
+    team_names = dict(db.session.execute(select(Team.id, Team.name)).all())
     teams_by_ward: dict[int, list[int]] = {}
     for ward_id, team_id in db.session.execute(
         select(team_wards.c.ward_id, Team.id)
@@ -86,6 +88,7 @@ def _load() -> _Catalog:
         routing_areas={w.code: w for w in wards if w.is_routing_area},
         active_categories=categories,
         teams_by_ward={ward_id: tuple(ids) for ward_id, ids in teams_by_ward.items()},
+        team_names=team_names,
     )
 
 
@@ -133,6 +136,10 @@ def wards() -> tuple[WardEntry, ...]:
 def teams_covering(ward_id: int) -> tuple[int, ...]:
     """Ids of the active teams covering a ward, lowest first."""
     return _catalog().teams_by_ward.get(ward_id, ())
+
+
+def team_name(team_id: int | None) -> str | None:
+    return _catalog().team_names.get(team_id) if team_id is not None else None
 
 
 def active_categories() -> tuple[CategoryEntry, ...]:

@@ -9,6 +9,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 from .private_files import private_file
@@ -70,3 +71,15 @@ def _sqlite_begin_before_first_write(conn, cursor, statement, _parameters, _cont
         return
     if statement.lstrip()[:9].upper().startswith(_SQLITE_WRITES):
         cursor.execute("BEGIN")
+
+
+def insert_unless_taken(model, values: dict, unique_column=None):
+    """One INSERT … ON CONFLICT DO NOTHING RETURNING the row, on SQLite and PostgreSQL
+    alike: the insert is its own uniqueness check (of `unique_column`, or of every unique
+    column), and a clash aborts nothing (no savepoint, no IntegrityError); None when a
+    unique value was taken."""
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    target = {"index_elements": [unique_column]} if unique_column is not None else {}
+    statement = (dialect.insert(model).values(**values)
+                 .on_conflict_do_nothing(**target).returning(model))
+    return db.session.scalar(statement)

@@ -8,15 +8,15 @@ from datetime import datetime
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from . import catalog, lifecycle
 from .geo import geography
-from .extensions import db
+from .extensions import db, insert_unless_taken
 from .clock import utcnow
 from .lifecycle import Action, Actor, ContactResult, Effect, Status, TransitionConflict
 from .models import Ticket, TicketEvent, User
 from .limits import STREET_MAX, fit
+from .notifications.events import ticket_event_recorded
 from .privacy import mask_id_numbers, street_of
 from .references import new_reference
 from .routing import choose_team, route_ward
@@ -47,6 +47,8 @@ class Request:
     api_key_id: int | None = None
     campaign_id: int | None = None
     actor_id: int | None = None  # a volunteer filing on a resident's behalf
+    notify_channel: str | None = None  # how they want to hear back (None: not asked)
+    notify_locale: str | None = None
 
 
 def find_by_submission_key(key: str | None) -> Ticket | None:
@@ -65,9 +67,10 @@ def create_or_find(request: Request, now: datetime | None = None) -> tuple[Ticke
     was already used (a double tap, a client's retry, even one arriving at the same
     moment on another worker), (the first ticket, False).
 
-    This is every resident's request, so it costs what it must: two INSERTs (the ticket
-    and its "created" event). The wards, teams and categories come from the catalog's
-    copy, and the submission key and the reference are checked by the INSERT itself."""
+    This is every resident's request, so it costs what it must: the ticket's and its
+    "created" event's INSERTs, and what the event's audiences add (the resident's
+    "received" message). The wards, teams and categories come from the catalog's copy,
+    and the submission key and the reference are checked by the INSERT itself."""
     now = now or utcnow()
     geo = geography.load()
     picked = catalog.ward(request.ward_id)
@@ -109,6 +112,8 @@ def create_or_find(request: Request, now: datetime | None = None) -> tuple[Ticke
         api_key_id=request.api_key_id,
         campaign_id=request.campaign_id,
         submission_key=request.submission_key,
+        notify_channel=request.notify_channel,
+        notify_locale=request.notify_locale,
         status=Status.NEW,
         created_at=now,
         updated_at=now,
@@ -116,18 +121,18 @@ def create_or_find(request: Request, now: datetime | None = None) -> tuple[Ticke
     ticket = _insert_with_fresh_reference(values)
     if ticket is None:
         return find_by_submission_key(request.submission_key), False
-    db.session.add(
-        TicketEvent(
-            ticket_id=ticket.id,
-            action=Action.CREATED,
-            actor_kind="user" if request.actor_id else ("api" if request.api_key_id else "resident"),
-            actor_id=request.actor_id,
-            to_status=Status.NEW,
-            detail=request.channel,
-            created_at=now,
-        )
+    event = TicketEvent(
+        ticket_id=ticket.id,
+        action=Action.CREATED,
+        actor_kind="user" if request.actor_id else ("api" if request.api_key_id else "resident"),
+        actor_id=request.actor_id,
+        to_status=Status.NEW,
+        detail=request.channel,
+        created_at=now,
     )
-    db.session.flush()
+    db.session.add(event)
+    db.session.flush()  # the messages name their event
+    ticket_event_recorded(ticket, event)
     return ticket, True
 
 
@@ -139,10 +144,8 @@ def _insert_with_fresh_reference(values: dict, attempts: int = 5) -> Ticket | No
     nothing (the caller's transaction goes on), and a double submit waits for the first
     copy's commit, then finds its ticket, rather than failing."""
     prefix = current_app.config.get("REFERENCE_PREFIX", "DH")
-    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
     for _ in range(attempts):
-        statement = insert(Ticket).values(reference=new_reference(prefix), **values)
-        ticket = db.session.scalar(statement.on_conflict_do_nothing().returning(Ticket))
+        ticket = insert_unless_taken(Ticket, {"reference": new_reference(prefix), **values})
         if ticket is not None:
             return ticket
         if find_by_submission_key(values["submission_key"]) is not None:
@@ -246,6 +249,7 @@ def apply_transition(
     db.session.add(event)
     db.session.flush()
     db.session.refresh(ticket)
+    ticket_event_recorded(ticket, event)
     return event
 
 

@@ -1,4 +1,5 @@
-"""`flask tickets release-stale`: run it from cron (hourly is plenty)."""
+"""`flask tickets release-stale` and `flask tickets remind-resolved`: run them from cron
+(hourly is plenty)."""
 import click
 from flask.cli import with_appcontext
 
@@ -25,3 +26,14 @@ def release_stale_command(days):
     click.echo(f"warned {len(report.warned)} holder(s), released {len(report.released)} ticket(s)")
     for reference in report.released:
         click.echo(f"released {reference}")
+
+
+@tickets_group.command("remind-resolved")
+@with_appcontext
+def remind_resolved_command():
+    """Ask once more residents who have not said whether their resolved request is done."""
+    from ..notifications.residents import remind_unanswered
+
+    reminded = remind_unanswered()
+    db.session.commit()
+    click.echo(f"reminded {reminded} resident(s)")

@@ -16,6 +16,7 @@ from ...i18n import current_language, team_label
 from ...lifecycle import (STATUS_LABELS, Action, Actor, Relation, Status,
                           available_actions)
 from ...models import Team, Ticket, User, Ward
+from ...notifications import reports
 from ...vocabulary import FIELD_ROLES, Role
 from .. import carry_out
 from . import bp, mapview
@@ -106,7 +107,7 @@ def dashboard():
         attention=figures.needs_attention(filters),
         attention_counts=figures.attention_counts(filters), chart=chart,
         legend=[(charts.colour(n), c.label(language)) for n, c in enumerate(categories)],
-        weekly=weekly, export_form=export_form,
+        weekly=weekly, export_form=export_form, channel_health=reports.channel_health(),
     )
 
 
@@ -143,7 +144,7 @@ def ticket(ticket_id):
     return render_template(
         "coordinator/ticket.html", ticket=ticket, reassign=reassign, merge=MergeForm(),
         ward_form=ward_form, note_form=NoteForm(), actions=actions,
-        suggestions=duplicates.suggest(ticket),
+        suggestions=duplicates.suggest(ticket), messages=reports.messages_of(ticket.id),
     )
 
 

@@ -2,13 +2,16 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.fields import EmailField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
 
 from ...forms import TOO_LONG, Form, LocationFields, PhoneField, required_text
-from ...limits import (ADDRESS_MAX, DESCRIPTION_MAX, NAME_MAX, NOTE_MAX, PREFERRED_TIME_MAX,
+from ...limits import (ADDRESS_MAX, DESCRIPTION_MAX, EMAIL_MAX, NAME_MAX, NOTE_MAX, PREFERRED_TIME_MAX,
                        REFERENCE_TYPED_MAX, SUBMISSION_KEY_MAX)
 
 _SUBMISSION_KEY = re.compile(rf"[A-Za-z0-9_-]{{8,{SUBMISSION_KEY_MAX}}}")
+from ...vocabulary import NotifyChannel
 
 
 class RequestForm(LocationFields):
@@ -51,6 +54,23 @@ class RequestForm(LocationFields):
         ),
         validators=[DataRequired(message=_l("Cần có sự đồng ý của bạn để chúng tôi liên hệ hỗ trợ."))],
     )
+    notify_channel = RadioField(
+        _l("Nhận tin báo về yêu cầu qua"),
+        choices=[
+            SelectChoice(NotifyChannel.SMS, _l("Tin nhắn SMS đến số điện thoại trên")),
+            SelectChoice(NotifyChannel.ZALO, _l("Zalo (số điện thoại trên)")),
+            SelectChoice(NotifyChannel.EMAIL, _l("Thư điện tử")),
+            SelectChoice(NotifyChannel.NONE, _l("Không nhận tin báo")),
+        ],
+        default=NotifyChannel.SMS,
+        validators=[InputRequired(message=_l("Vui lòng chọn cách nhận tin báo."))],
+    )
+    email = EmailField(
+        _l("Địa chỉ thư điện tử"),
+        validators=[Optional(), Length(max=EMAIL_MAX, message=_l("Tối đa %(max)d ký tự.")),
+                    Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+                           message=_l("Địa chỉ thư điện tử không hợp lệ."))],
+    )
     via = HiddenField()
     submission_key = HiddenField()
 
@@ -64,6 +84,10 @@ class RequestForm(LocationFields):
         if self.needs_home_visit.data and not (self.address.data or "").strip():
             self.address.errors = [*self.address.errors,
                                    _l("Vui lòng nhập địa chỉ để tình nguyện viên đến tận nhà.")]
+            valid = False
+        if self.notify_channel.data == NotifyChannel.EMAIL and not (self.email.data or "").strip():
+            self.email.errors = [*self.email.errors,
+                                 _l("Vui lòng nhập địa chỉ thư điện tử để nhận tin báo.")]
             valid = False
         return valid
 
@@ -89,4 +113,10 @@ class ResidentActionForm(Form):
     note = TextAreaField(
         _l("Ghi chú (không bắt buộc)"),
         validators=[Optional(), Length(max=NOTE_MAX, message=TOO_LONG)],
+    )
+    rating = RadioField(
+        _l("Bạn chấm mấy sao cho lần hỗ trợ này? (không bắt buộc)"),
+        choices=[SelectChoice(str(stars), str(stars)) for stars in range(1, 6)],
+        validators=[Optional()],
+        coerce=lambda value: int(value) if value not in (None, "", "None") else None,
     )

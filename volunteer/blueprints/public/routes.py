@@ -8,12 +8,11 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import select
 
-from ... import catalog, lifecycle, tickets
+from ... import catalog, feedback, lifecycle, tickets
 from ...backoff import Backoff, minutes
 from ...errors import error_response
 from ...extensions import db, limiter
 from ...i18n import current_language
-from ...lifecycle import RESIDENT
 from ...models import Ticket
 from ...navigation import public_url, safe_next
 from ...references import clean_reference
@@ -121,6 +120,9 @@ def ask():
                 needs_home_visit=form.needs_home_visit.data,
                 preferred_time=(form.preferred_time.data or "").strip() or None,
                 submission_key=form.submission_key.data or None,
+                email=(form.email.data or "").strip() or None,
+                notify_channel=form.notify_channel.data,
+                notify_locale=current_language(),
             )
         )
         # Read before the commit, which expires the row: no reload for one string.
@@ -247,7 +249,8 @@ def resident_action(reference, action):
     form = ResidentActionForm()
     if not form.validate_on_submit():
         return render_status(ticket, 400)
-    error = carry_out(tickets.apply_transition, ticket, action, RESIDENT, note=form.note.data).error
+    error = carry_out(feedback.resident_step, ticket, action, note=form.note.data,
+                      rating=form.rating.data).error
     if error is not None:
         return render_status(db.session.get(Ticket, ticket.id), error.status_code)
     flash(RESIDENT_ACTIONS[action](), "success")

@@ -1,0 +1,325 @@
+"""Residents hear back on the channel they chose, through real servers on 127.0.0.1
+that answer as eSMS, Zalo and an SMTP server do; nothing of ours is mocked."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from tests.conftest import _reset_postgresql
+from tests.factories import make_ticket, make_user, submit_request_form
+from tests.fake_providers import FakeEsms, FakeZalo, SmtpServer
+from tests.queries import count
+from volunteer import retention, tickets
+from volunteer.clock import utcnow
+from volunteer.extensions import db
+from volunteer.lifecycle import Actor
+from volunteer.models import OutboxMessage, ProviderToken, Ticket
+from volunteer.notifications import residents, texts, worker
+from volunteer.notifications.links import token_for
+
+BASE_URL = "https://hotro.cds.donghaq.gov.vn"  # 32 characters, the longest the README allows
+
+
+@pytest.fixture
+def esms():
+    server = FakeEsms()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def zalo():
+    server = FakeZalo()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp():
+    server = SmtpServer(refuse="nobody@example.org")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def notify_app(make_app, backend, esms, zalo, smtp):
+    app = make_app(
+        PUBLIC_BASE_URL=BASE_URL, NOTIFY_TIMEOUT_SECONDS=2, OUTBOX_BACKOFF_SECONDS=0,
+        SMS_PROVIDER="esms", ESMS_URL=esms.endpoint, ESMS_API_KEY=FakeEsms.API_KEY,
+        ESMS_SECRET_KEY=FakeEsms.SECRET_KEY, SMS_BRAND_NAME=FakeEsms.BRAND,
+        SMS_INBOUND_TOKEN="inbound-secret",
+        ZALO_ZNS_URL=zalo.url + "/message/template", ZALO_OAUTH_URL=zalo.url + "/v4/oa/access_token",
+        ZALO_APP_ID=FakeZalo.APP_ID, ZALO_APP_SECRET=FakeZalo.APP_SECRET,
+        ZALO_ACCESS_TOKEN="first-access", ZALO_REFRESH_TOKEN="first-refresh",
+        ZALO_TEMPLATES="received:1001,taken:1002,resolved:1003,reminder:1004,cancelled:1005,merged:1006",
+        SMTP_HOST="127.0.0.1", SMTP_PORT=smtp.port, SMTP_STARTTLS=False, SMTP_FROM="hotro@dongha.vn",
+    )
+    if backend == "postgresql":
+        _reset_postgresql(app)
+    return app
+
+
+def _drain(app):
+    with app.app_context():
+        return worker.drain()
+
+
+def _resident_ticket(channel="sms", email=None, phone="+84912345678", locale="vi"):
+    return make_ticket("19333", phone=phone, notify_channel=channel, email=email,
+                       notify_locale=locale)
+
+
+def test_a_request_from_the_form_is_acknowledged_by_sms(notify_app, esms):
+    client = notify_app.test_client()
+    response = submit_request_form(client, description="Mật khẩu VNeID 123456", name="Lê Thị Hoa")
+    assert response.status_code == 302
+    assert _drain(notify_app).sent == 1
+    [sms] = esms.delivered
+    with notify_app.app_context():
+        ticket = db.session.scalar(select(Ticket))
+        assert (ticket.notify_channel, ticket.notify_locale) == ("sms", "vi")
+        link = f"{BASE_URL}/m/{token_for(ticket.id, notify_app.config['SECRET_KEY'])}"
+        message = db.session.scalar(select(OutboxMessage))
+    assert sms["Phone"] == "0912345678" and sms["Brandname"] == "TO CNS"
+    assert sms["RequestId"] == message.delivery_key
+    assert ticket.reference in sms["Content"] and link in sms["Content"]
+    assert "Da nhan YC" in sms["Content"]
+    # Never the description, the resident's name or their phone.
+    for private in ("VNeID", "123456", "Hoa", "0912345678", "345678"):
+        assert private not in sms["Content"]
+    assert len(sms["Content"]) <= 160 and sms["Content"].isascii()
+
+
+def test_a_resident_who_chose_none_hears_nothing(notify_app, esms):
+    response = submit_request_form(notify_app.test_client(), notify_channel="none")
+    assert response.status_code == 302
+    with notify_app.app_context():
+        assert count(OutboxMessage) == 0
+
+
+def test_email_is_required_when_chosen(notify_app):
+    response = submit_request_form(notify_app.test_client(), notify_channel="email")
+    assert response.status_code == 400
+    assert "Vui lòng nhập địa chỉ thư điện tử để nhận tin báo." in response.get_data(as_text=True)
+
+
+def test_taken_names_the_team_and_the_volunteers_first_name_only(notify_app, esms):
+    with notify_app.app_context():
+        ticket = _resident_ticket()
+        volunteer = make_user("volunteer", "19333", name="Trần Thị Ánh", phone="+84987654321")
+        tickets.apply_transition(ticket, "claim", Actor.for_user(volunteer))
+        db.session.commit()
+        team = ticket.team.name
+    _drain(notify_app)
+    taken = esms.delivered[1]["Content"]
+    assert "TNV Anh (" in taken and texts.sms_team(team) in taken
+    assert "Tran" not in taken and "0987654321" not in taken and "987654321" not in taken
+
+
+def test_the_gateway_refusing_a_repeated_request_id_counts_as_sent(notify_app, esms):
+    """A worker killed after eSMS accepted the message: the next worker's try gets
+    CodeResult 124 and the resident got one SMS."""
+    with notify_app.app_context():
+        _resident_ticket()
+        db.session.commit()
+        [message_id] = worker.claim()
+        worker.deliver(message_id)
+        # ... as if the worker had died before recording it:
+        db.session.execute(OutboxMessage.__table__.update()
+                           .values(status="sending", leased_until=utcnow()))
+        db.session.commit()
+        assert worker.claim(now=utcnow() + timedelta(minutes=10)) == [message_id]
+        assert worker.deliver(message_id) == "sent"
+    assert len(esms.delivered) == 1 and esms.duplicates == 1
+
+
+def test_gateway_errors_retry_or_fail_as_documented(notify_app, esms):
+    esms.fail_for(60)
+    with notify_app.app_context():
+        _resident_ticket()
+        db.session.commit()
+        [message_id] = worker.claim()
+        assert worker.deliver(message_id) == "retried"
+        message = db.session.get(OutboxMessage, message_id)
+        assert (message.status, message.last_error) == ("pending", "eSMS: HTTP 500")
+        esms.failing_until = 0
+        notify_app.config["ESMS_API_KEY"] = "wrong"
+        assert worker.drain().failed == 1
+        message = db.session.get(OutboxMessage, message_id)
+        assert (message.status, message.last_error) == ("failed", "eSMS: CodeResult 101")
+    assert esms.delivered == []
+
+
+def test_zalo_refreshes_its_token_once_and_keeps_the_new_refresh_token(notify_app, zalo):
+    zalo.expire_access_token()
+    with notify_app.app_context():
+        _resident_ticket(channel="zalo")
+        db.session.commit()
+    assert _drain(notify_app).sent == 1
+    [zns] = zalo.delivered
+    assert zns["phone"] == "84912345678" and zns["template_id"] == "1001"
+    assert zns["template_data"]["duong_dan"].startswith(f"{BASE_URL}/m/")
+    with notify_app.app_context():
+        stored = db.session.get(ProviderToken, "zalo")
+        assert (stored.access_token, stored.refresh_token) == ("access-1", "refresh-1")
+        zalo.expire_access_token()  # a day later: the stored refresh token is the live one
+        ticket = _resident_ticket(channel="zalo", phone="+84912345679")
+        db.session.commit()
+    assert _drain(notify_app).sent == 1 and zalo.refreshes == 2
+
+
+def test_zalo_refuses_a_number_that_is_not_a_phone(notify_app, zalo):
+    with notify_app.app_context():
+        _resident_ticket(channel="zalo")
+        db.session.execute(OutboxMessage.__table__.update().values(address="+8412"))
+        db.session.commit()
+        assert worker.drain().failed == 1
+        assert db.session.scalar(select(OutboxMessage.last_error)) == "Zalo ZNS: error -108"
+    assert zalo.delivered == []
+
+
+def test_resolved_email_answers_yes_with_a_rating(notify_app, smtp):
+    with notify_app.app_context():
+        ticket = _resident_ticket(channel="email", email="lan@example.org", locale="en")
+        volunteer = make_user("volunteer", "19333")
+        tickets.apply_transition(ticket, "claim", Actor.for_user(volunteer))
+        tickets.apply_transition(ticket, "resolve", Actor.for_user(volunteer), outcome="helped")
+        db.session.commit()
+        ticket_id, reference = ticket.id, ticket.reference
+    assert _drain(notify_app).sent == 3
+    resolved = smtp.messages[-1]
+    assert resolved["Subject"] == f"Request {reference}: is it fully solved?"
+    body = resolved.get_content()
+    yes = re.search(rf"{re.escape(BASE_URL)}(/m/\w+/yes)", body).group(1)
+    assert re.search(rf"{re.escape(BASE_URL)}/m/\w+/no", body)
+    assert resolved["List-Unsubscribe"].endswith("/stop>")
+    client = notify_app.test_client()
+    page = client.get(yes)
+    assert page.status_code == 302 and page.location.endswith(f"/track/{reference}#confirm")
+    html = client.get(f"/track/{reference}").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    answered = client.post(f"/track/{reference}/confirm", data={"csrf_token": token, "rating": "4"})
+    assert answered.status_code == 302
+    with notify_app.app_context():
+        ticket = db.session.get(Ticket, ticket_id)
+        assert (ticket.status, ticket.rating) == ("closed", 4)
+
+
+def test_a_link_we_did_not_sign_opens_nothing(notify_app):
+    with notify_app.app_context():
+        ticket = _resident_ticket()
+        db.session.commit()
+        forged = token_for(ticket.id, "another-secret")
+    assert notify_app.test_client().get(f"/m/{forged}/yes").status_code == 404
+
+
+def test_stop_link_and_stop_reply_end_the_messages(notify_app, esms):
+    with notify_app.app_context():
+        ticket = _resident_ticket()
+        other = _resident_ticket(phone="+84912000111")
+        db.session.commit()
+        reference, token = ticket.reference, token_for(ticket.id, notify_app.config["SECRET_KEY"])
+        other_id = other.id
+    client = notify_app.test_client()
+    client.get(f"/m/{token}/stop")
+    html = client.get(f"/track/{reference}").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    assert client.post(f"/track/{reference}/stop-messages", data={"csrf_token": csrf}).status_code == 302
+    reply = client.post("/sms/inbound/inbound-secret", json={"Phone": "0912000111", "Content": " stop "})
+    assert reply.get_json() == {"stopped": True}
+    assert client.post("/sms/inbound/guess", json={"Phone": "0912000111", "Content": "STOP"}).status_code == 404
+    assert _drain(notify_app).sent == 0 and esms.delivered == []
+    with notify_app.app_context():
+        assert count(OutboxMessage, OutboxMessage.last_error == "stopped by the resident") == 2
+        volunteer = make_user("volunteer", "19333")
+        tickets.apply_transition(db.session.get(Ticket, other_id), "claim", Actor.for_user(volunteer))
+        db.session.commit()
+        assert count(OutboxMessage) == 2  # nothing new for a stopped phone
+
+
+def test_messages_per_resident_are_capped(notify_app):
+    notify_app.config["RESIDENT_MESSAGES_PER_DAY"] = 2
+    with notify_app.app_context():
+        for _ in range(3):
+            _resident_ticket()
+        db.session.commit()
+        assert count(OutboxMessage) == 2
+
+
+def test_the_reminder_goes_once_three_days_after_resolving(notify_app, esms):
+    resolved_at = utcnow() - timedelta(days=3, minutes=1)
+    with notify_app.app_context():
+        ticket = _resident_ticket()
+        volunteer = make_user("volunteer", "19333")
+        tickets.apply_transition(ticket, "claim", Actor.for_user(volunteer), now=resolved_at)
+        tickets.apply_transition(ticket, "resolve", Actor.for_user(volunteer), outcome="helped",
+                                 now=resolved_at)
+        db.session.commit()
+        assert residents.remind_unanswered(now=resolved_at + timedelta(days=2)) == 0
+        assert residents.remind_unanswered() == 1
+        db.session.commit()
+        assert residents.remind_unanswered(now=utcnow() + timedelta(days=5)) == 0
+        db.session.commit()
+    _drain(notify_app)
+    assert [("Nhac lai" in sms["Content"]) for sms in esms.delivered] == [False, False, False, True]
+
+
+def test_cancelled_and_merged_requests_are_told(notify_app, esms):
+    with notify_app.app_context():
+        kept = _resident_ticket(phone="+84912000222")
+        merged = _resident_ticket()
+        coordinator = make_user("coordinator", None)
+        tickets.apply_transition(merged, "merge", Actor.for_user(coordinator), duplicate_of=kept)
+        db.session.commit()
+        kept_reference = kept.reference
+    _drain(notify_app)
+    last = esms.delivered[-1]["Content"]
+    assert f"trung voi {kept_reference}" in last
+
+
+def test_coordinators_see_messages_without_addresses(notify_app, esms, sign_in):
+    esms.fail_for(60)
+    with notify_app.app_context():
+        ticket = _resident_ticket()
+        db.session.commit()
+        coordinator = make_user("coordinator", None)
+        db.session.commit()
+        worker.drain()
+        ticket_id = ticket.id
+        client = sign_in(notify_app.test_client(), coordinator)
+    page = client.get(f"/coordinator/tickets/{ticket_id}").get_data(as_text=True)
+    table = page[page.index('id="messages"'):]
+    table = table[:table.index("</table>")]
+    assert "received" in table and "eSMS: HTTP 500" in table and "sms" in table
+    assert "+84912345678" not in table and "0912345678" not in table
+    dashboard = client.get("/coordinator/dashboard").get_data(as_text=True)
+    assert 'data-channel="sms"' in dashboard
+
+
+def test_purge_erases_where_messages_went(notify_app):
+    with notify_app.app_context():
+        ticket = _resident_ticket()
+        tickets.apply_transition(ticket, "cancel", Actor(kind="resident"))
+        db.session.commit()
+        retention.purge(timedelta(days=0), now=utcnow() + timedelta(days=1))
+        db.session.commit()
+        assert count(OutboxMessage) == 2
+        assert count(OutboxMessage, OutboxMessage.address.is_not(None)) == 0
+
+
+@pytest.mark.parametrize("template", texts.TEMPLATES)
+@pytest.mark.parametrize("locale", ["vi", "en"])
+def test_every_sms_fits_one_gsm7_segment(app, template, locale):
+    """With the longest reference, team name, volunteer name and brand (11), the longest
+    site address the README allows (32 characters), a 5-digit ticket id and the STOP line."""
+    params = {"ref": "DHXX-" + "W" * 11, "team": "Tổ công nghệ số cộng đồng " + "Đ" * 140,
+              "name": "Nguyễn" * 20, "other": "DHXX-" + "M" * 11}
+    with app.test_request_context():
+        text = texts.sms_text(template, params, locale, brand="TOCNSDONGHA",
+                              link=f"{BASE_URL}/m/{'f' * 5}{'a' * 10}", replies=True)
+    assert len(text) <= texts.SMS_LIMIT, text
+    assert set(text) <= texts.GSM7, text
+    assert params["ref"] in text and f"{BASE_URL}/m/" in text

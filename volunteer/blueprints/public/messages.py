@@ -1,0 +1,63 @@
+"""Where residents' messages lead: the signed link in every message opens the
+request's page (as tracking with the reference and digits would), pointed at the
+answer or the stop button; and the SMS gateway's inbound webhook for STOP replies.
+Opening a link changes nothing: the answer and the stop are buttons on the page."""
+import hmac
+
+from flask import abort, current_app, flash, jsonify, redirect, request, url_for
+from flask_babel import gettext as _
+
+from ...extensions import csrf, db, limiter
+from ...models import Ticket
+from ...notifications import links, residents
+from ...notifications.channels.sms import GATEWAYS
+from ...phones import InvalidPhone, normalize_phone
+from .. import carry_out
+from . import bp
+from .forms import ResidentActionForm
+from .routes import _tracked_ticket_or_404, _tracking_limit, remember_tracked, render_status
+
+ANCHORS = {None: None, "yes": "confirm", "no": "reopen", "stop": "stop-messages"}
+STOP_WORDS = {"STOP", "TU CHOI", "TUCHOI", "HUY", "NGUNG"}
+
+
+@bp.route("/m/<token>")
+@bp.route("/m/<token>/<answer>")
+def message_link(token, answer=None):
+    ticket_id = links.ticket_id_of(token, current_app.config["SECRET_KEY"])
+    if ticket_id is None or answer not in ANCHORS:
+        abort(404)
+    ticket = db.get_or_404(Ticket, ticket_id)
+    remember_tracked(ticket.reference)
+    return redirect(url_for(".track_ticket", reference=ticket.reference, _anchor=ANCHORS[answer]))
+
+
+@bp.route("/track/<reference>/stop-messages", methods=["POST"])
+@limiter.limit(_tracking_limit)
+def stop_messages(reference):
+    ticket = _tracked_ticket_or_404(reference)
+    if not ResidentActionForm().validate_on_submit():
+        return render_status(ticket, 400)
+    carry_out(residents.stop_messages, ticket)
+    flash(_("Đã ngừng gửi tin báo về yêu cầu của bạn."), "success")
+    return redirect(url_for(".track_ticket", reference=ticket.reference))
+
+
+@bp.route("/sms/inbound/<token>", methods=["POST"])
+@csrf.exempt
+def sms_inbound(token):
+    """The gateway forwards replies here (SMS_INBOUND_TOKEN in the URL proves it is
+    the gateway); a STOP reply stops every message to that phone."""
+    expected = current_app.config.get("SMS_INBOUND_TOKEN")
+    gateway = GATEWAYS.get(current_app.config.get("SMS_PROVIDER") or "")
+    if not expected or gateway is None or not hmac.compare_digest(token, expected):
+        abort(404)
+    phone, text = gateway.inbound(request.get_json(silent=True) or request.form)
+    if " ".join((text or "").upper().split()) not in STOP_WORDS:
+        return jsonify(stopped=False)
+    try:
+        normalized = normalize_phone(phone)
+    except InvalidPhone:
+        return jsonify(stopped=False), 400
+    carry_out(residents.stop_phone, normalized)
+    return jsonify(stopped=True)

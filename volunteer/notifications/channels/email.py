@@ -1,0 +1,59 @@
+"""E-mail over SMTP (smtplib), for residents who gave an address.
+
+SMTP_HOST unset: the channel is off. A 4xx answer or a lost connection is tried
+again; a 5xx answer (no such mailbox, refused) is final. smtplib's error texts name
+the recipient, so only the codes are kept."""
+from __future__ import annotations
+
+import smtplib
+import socket
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+from . import PermanentFailure, TemporaryFailure, register
+from .. import texts
+from ..links import message_url
+from ..outbox import params_of
+
+
+class EmailChannel:
+    name = "email"
+
+    def send(self, message, app_config) -> None:
+        host = app_config.get("SMTP_HOST")
+        if not host:
+            raise PermanentFailure("e-mail: SMTP_HOST is not set")
+        link = message_url(message.ticket_id, app_config)
+        content = texts.email(message.template, params_of(message), message.locale, link=link)
+        mail = EmailMessage()
+        mail["From"] = app_config.get("SMTP_FROM") or f"no-reply@{host}"
+        mail["To"] = message.address
+        mail["Subject"] = content.subject
+        # The same Message-ID on every try lets a mail client fold a repeat.
+        mail["Message-ID"] = make_msgid(idstring=message.delivery_key,
+                                        domain=mail["From"].rpartition("@")[2] or host)
+        mail["List-Unsubscribe"] = f"<{link}/stop>"
+        mail.set_content(content.body)
+        try:
+            with smtplib.SMTP(host, int(app_config.get("SMTP_PORT", 587)),
+                              timeout=float(app_config.get("NOTIFY_TIMEOUT_SECONDS", 10))) as smtp:
+                if app_config.get("SMTP_STARTTLS"):
+                    smtp.starttls()
+                if app_config.get("SMTP_USERNAME"):
+                    smtp.login(app_config["SMTP_USERNAME"], app_config.get("SMTP_PASSWORD", ""))
+                smtp.send_message(mail)
+        except smtplib.SMTPRecipientsRefused as error:
+            codes = sorted({code for code, _text in error.recipients.values()})
+            raise _by_code(codes[0] if codes else 550, "recipient refused") from None
+        except smtplib.SMTPResponseException as error:
+            raise _by_code(error.smtp_code, "refused") from None
+        except (smtplib.SMTPException, OSError, socket.timeout) as error:
+            raise TemporaryFailure(f"SMTP: {type(error).__name__}") from None
+
+
+def _by_code(code: int, what: str):
+    failure = TemporaryFailure if 400 <= code < 500 else PermanentFailure
+    return failure(f"SMTP: {what} ({code})")
+
+
+register(EmailChannel())

@@ -1,0 +1,48 @@
+"""What coordinators see of the outbox: a ticket's messages (channel, status, tries,
+last error; never the address or the text) and failures per channel."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import case, func, select
+
+from ..clock import utcnow
+from ..extensions import db
+from ..models import OutboxMessage
+from ..vocabulary import OutboxStatus
+
+
+def messages_of(ticket_id: int) -> list[OutboxMessage]:
+    return db.session.scalars(select(OutboxMessage).where(OutboxMessage.ticket_id == ticket_id)
+                              .order_by(OutboxMessage.id)).all()
+
+
+@dataclass(frozen=True)
+class ChannelHealth:
+    channel: str
+    sent: int
+    retrying: int  # pending after at least one failed try
+    failed: int
+    dead: int
+
+
+def channel_health(days: int = 7, now: datetime | None = None) -> list[ChannelHealth]:
+    """Per channel, over messages created in the last `days` days."""
+    since = (now or utcnow()) - timedelta(days=days)
+
+    def counted(condition):
+        return func.sum(case((condition, 1), else_=0))
+
+    rows = db.session.execute(
+        select(OutboxMessage.channel,
+               counted(OutboxMessage.status == OutboxStatus.SENT),
+               counted((OutboxMessage.status == OutboxStatus.PENDING)
+                       & OutboxMessage.last_error.is_not(None)),
+               counted(OutboxMessage.status == OutboxStatus.FAILED),
+               counted(OutboxMessage.status == OutboxStatus.DEAD))
+        .where(OutboxMessage.created_at >= since)
+        .group_by(OutboxMessage.channel).order_by(OutboxMessage.channel)
+    ).all()
+    return [ChannelHealth(channel, *(int(value or 0) for value in values))
+            for channel, *values in rows]
