@@ -71,7 +71,11 @@ def logout():
         return render_template("auth/logout.html", form=form), 400
     logout_user()
     flash(_("Bạn đã đăng xuất."), "success")
-    return redirect(url_for(".login"))
+    response = redirect(url_for(".login"))
+    # The phone app's copies of pages (residents' contacts among them) and the actions
+    # it kept go with the session: caches, IndexedDB and the service workers.
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

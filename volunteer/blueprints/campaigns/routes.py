@@ -13,6 +13,7 @@ from ...clock import local_date, utcnow
 from ...extensions import db
 from ...i18n import current_language
 from ...models import Campaign, Category, Ward, team_wards
+from ...phone import offline
 from .. import carry_out
 from . import bp
 from .forms import CampaignForm, TargetForm, VisitForm
@@ -110,7 +111,9 @@ def _team_ward_ids() -> list[int]:
 
 @bp.route("/field/", methods=["GET", "POST"])
 @field_required
+@offline.replayable
 def field():
+    offline.keep_offline_copy()
     ward_ids = _team_ward_ids()
     today = local_date(utcnow())
     running = campaigns.active_campaigns(ward_ids, today)
