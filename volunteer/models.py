@@ -25,7 +25,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from .clock import utcnow
 from .extensions import db
 from .lifecycle import Status
-from .vocabulary import Channel, LocationSource, NewRequestAlerts, Role, VisitOutcome
+from .vocabulary import (Channel, LocationSource, NewRequestAlerts, NotifyChannel, OutboxStatus, Role,
+                         VisitOutcome)
 
 
 def one_of(column: str, values) -> CheckConstraint:
@@ -209,6 +210,8 @@ class Ticket(db.Model):
         one_of("status", Status),
         one_of("channel", Channel),
         one_of("location_source", LocationSource),
+        one_of("notify_channel", NotifyChannel),
+        CheckConstraint("rating BETWEEN 1 AND 5", name="rating"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -261,6 +264,14 @@ class Ticket(db.Model):
     # The first resolution, kept through reopenings, for "time to resolve" statistics.
     first_resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
     personal_data_erased_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    # How the resident chose to hear back (None on tickets from before the choice
+    # existed: nothing is sent), in which language; when they said stop; the 1–5
+    # rating they may give when they confirm it is solved.
+    notify_channel: Mapped[str | None] = mapped_column(String(16))
+    notify_locale: Mapped[str | None] = mapped_column(String(8))
+    notify_stopped_at: Mapped[datetime | None] = mapped_column(DateTime)
+    rating: Mapped[int | None] = mapped_column(Integer)
 
     ward: Mapped[Ward | None] = relationship(foreign_keys=[ward_id])
     requested_ward: Mapped[Ward | None] = relationship(foreign_keys=[requested_ward_id])
@@ -337,6 +348,58 @@ class Notification(db.Model):
     dedupe_key: Mapped[str] = mapped_column(String(120), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class OutboxMessage(db.Model):
+    """A message to deliver, written in the same transaction as the event that causes
+    it; the worker (notifications/worker.py) delivers it. `address` (phone, e-mail,
+    push subscription) is personal data: never logged, erased with the ticket's."""
+
+    __tablename__ = "outbox_messages"
+    __table_args__ = (
+        Index("ix_outbox_messages_due", "status", "next_attempt_at"),
+        Index("ix_outbox_messages_recipient_created", "recipient_key", "created_at"),
+        one_of("status", OutboxStatus),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    # Who, without personal data: "resident:<hash of the phone>", "user:<id>".
+    recipient_key: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str | None] = mapped_column(String(500))
+    template: Mapped[str] = mapped_column(String(40))
+    params: Mapped[str] = mapped_column(Text, default="{}")  # JSON
+    locale: Mapped[str] = mapped_column(String(8), default="vi")
+    ticket_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tickets.id", ondelete="CASCADE"), index=True
+    )
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("ticket_events.id", ondelete="SET NULL"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # One message per (event, recipient, channel): a second enqueue is skipped.
+    dedupe_key: Mapped[str] = mapped_column(String(160), unique=True)
+    # Handed to the provider as its request id, so a retry after a worker died
+    # mid-send is recognised as the same message where the provider supports it.
+    delivery_key: Mapped[str] = mapped_column(String(36), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    leased_until: Mapped[datetime | None] = mapped_column(DateTime)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class ProviderToken(db.Model):
+    """A provider's current OAuth tokens (Zalo rotates its refresh token on every
+    refresh, so the latest one must be kept where every worker finds it)."""
+
+    __tablename__ = "provider_tokens"
+
+    provider: Mapped[str] = mapped_column(String(32), primary_key=True)
+    access_token: Mapped[str] = mapped_column(String(1000))
+    refresh_token: Mapped[str] = mapped_column(String(1000))
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class AuditLog(db.Model):

@@ -3,7 +3,8 @@ it is older than the retention period; what the statistics need stays.
 
 Erased: the resident's name, phone (and its last four digits), e-mail, exact address,
 free text that may name or locate them (description, preferred time, media link, the
-notes on the ticket's events) and the exact location, which is rounded to about 100 m.
+notes on the ticket's events), where its messages were sent, and the exact location,
+which is rounded to about 100 m.
 Kept: reference, ward, team, category, channel, needs, street, status, outcome and every
 timestamp, so counts, durations and maps of past years stay true.
 
@@ -22,7 +23,7 @@ from sqlalchemy import and_, func, or_, select, update
 from .extensions import db
 from .clock import utcnow
 from .lifecycle import Action, Status
-from .models import Ticket, TicketEvent
+from .models import OutboxMessage, Ticket, TicketEvent
 from .privacy import rough_coordinate
 
 ERASABLE_STATUSES = (Status.CLOSED, Status.CANCELLED)
@@ -112,6 +113,13 @@ def _erase_one(ticket_id, status, lat, lon, older_than: timedelta, now: datetime
     )
     if result.rowcount != 1:
         return 0
+    # Where its messages went (phone, e-mail) goes with the ticket's personal data.
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.ticket_id == ticket_id, OutboxMessage.address.is_not(None))
+        .values(address=None)
+        .execution_options(synchronize_session=False)
+    )
     db.session.execute(
         update(TicketEvent)
         .where(TicketEvent.ticket_id == ticket_id, TicketEvent.note.is_not(None))

@@ -19,6 +19,7 @@ from .extensions import db
 from .clock import utcnow
 from .lifecycle import HELD, SYSTEM, Action, TransitionError
 from .models import Notification, Ticket, TicketEvent
+from .notifications.events import ticket_event_recorded
 
 RELEASE_AFTER = timedelta(days=7)
 WARN_BEFORE = timedelta(days=1)
@@ -63,9 +64,12 @@ def release_stale(now: datetime | None = None, release_after: timedelta = RELEAS
         if ticket.updated_at >= release_at:
             if holder_id and notify(holder_id, ticket.id, "stale_warning",
                                     f"stale_warning:{ticket.id}:{idle_since}", now):
-                db.session.add(TicketEvent(ticket_id=ticket.id, action=Action.STALE_WARNING,
-                                           actor_kind="system", from_status=ticket.status,
-                                           to_status=ticket.status, created_at=now))
+                event = TicketEvent(ticket_id=ticket.id, action=Action.STALE_WARNING,
+                                    actor_kind="system", from_status=ticket.status,
+                                    to_status=ticket.status, created_at=now)
+                db.session.add(event)
+                db.session.flush()
+                ticket_event_recorded(ticket, event)
                 report.warned.append(ticket.reference)
             continue
         try:

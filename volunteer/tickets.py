@@ -16,6 +16,7 @@ from .extensions import db
 from .clock import utcnow
 from .lifecycle import Action, Actor, ContactResult, Effect, Status, TransitionConflict
 from .models import Team, Ticket, TicketEvent, User, Ward, team_wards
+from .notifications.events import ticket_event_recorded
 from .privacy import mask_id_numbers, street_of
 from .references import new_reference
 from .routing import choose_team, route_ward
@@ -106,18 +107,18 @@ def create_ticket(request: Request, now: datetime | None = None) -> Ticket:
         updated_at=now,
     )
     _insert_with_fresh_reference(ticket)
-    db.session.add(
-        TicketEvent(
-            ticket_id=ticket.id,
-            action=Action.CREATED,
-            actor_kind="user" if request.actor_id else ("api" if request.api_key_id else "resident"),
-            actor_id=request.actor_id,
-            to_status=Status.NEW,
-            detail=request.channel,
-            created_at=now,
-        )
+    event = TicketEvent(
+        ticket_id=ticket.id,
+        action=Action.CREATED,
+        actor_kind="user" if request.actor_id else ("api" if request.api_key_id else "resident"),
+        actor_id=request.actor_id,
+        to_status=Status.NEW,
+        detail=request.channel,
+        created_at=now,
     )
+    db.session.add(event)
     db.session.flush()
+    ticket_event_recorded(ticket, event)
     return ticket
 
 
@@ -242,6 +243,7 @@ def apply_transition(
     db.session.add(event)
     db.session.flush()
     db.session.refresh(ticket)
+    ticket_event_recorded(ticket, event)
     return event
 
 

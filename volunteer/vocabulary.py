@@ -31,6 +31,27 @@ class Channel(StrEnum):
     API = "api"
 
 
+class NotifyChannel(StrEnum):
+    """How a resident chose to hear back about a request (or not at all)."""
+
+    SMS = "sms"
+    ZALO = "zalo"
+    EMAIL = "email"
+    NONE = "none"
+
+
+class OutboxStatus(StrEnum):
+    """Where an outbox message stands: waiting (new, or a retry after a temporary
+    failure), claimed by a worker, delivered, refused for good, or given up after
+    the last try (the dead letters)."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    DEAD = "dead"
+
+
 class LocationSource(StrEnum):
     """Where a ticket's coordinates came from."""
 
