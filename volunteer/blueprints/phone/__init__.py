@@ -4,4 +4,5 @@ from flask import Blueprint
 
 bp = Blueprint("phone", __name__, url_prefix="/volunteer")
 
+from ...phone import alerts  # noqa: E402,F401  (the volunteers' audience and the webpush channel)
 from . import routes  # noqa: E402,F401

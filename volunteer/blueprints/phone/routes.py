@@ -1,6 +1,6 @@
 """The app's manifest and service worker, the list of pages to keep offline, a fresh
 CSRF token for actions sent later, and the notifications list."""
-from flask import current_app, jsonify, redirect, render_template, request, send_from_directory, url_for
+from flask import current_app, flash, jsonify, redirect, render_template, request, send_from_directory, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -9,9 +9,11 @@ from flask_wtf.csrf import generate_csrf
 from ...access import field_required
 from ...clock import utcnow
 from ...extensions import db
-from ...phone import inbox, offline
+from ...models import AlertPreference
+from ...phone import alerts, inbox, offline, push
 from ...vocabulary import FIELD_ROLES
 from . import bp
+from .forms import AlertForm
 
 THEME_COLOUR = "#0b5cad"
 BACKGROUND_COLOUR = "#f4f6f8"
@@ -141,3 +143,45 @@ def phone_context():
 
     return {"phone_app": phone_app, "rendered_at": rendered_at,
             "unread_notifications": unread_notifications, "keep_days": offline.KEEP_DAYS}
+
+
+@bp.route("/alerts", methods=["GET", "POST"])
+@field_required
+def alerts_settings():
+    chosen = alerts.preference(current_user.id)
+    form = AlertForm(obj=chosen if db.session.get(AlertPreference, current_user.id) else None)
+    if form.validate_on_submit():
+        alerts.set_preference(current_user.id, form.new_requests.data, form.from_hour.data,
+                              form.to_hour.data)
+        db.session.commit()
+        flash(_("Đã lưu cách báo. Bật thông báo trên máy này để nhận được."), "success")
+        return redirect(url_for(".alerts_settings", saved=1))
+    status = 400 if form.is_submitted() else 200
+    return render_template("phone/alerts.html", form=form,
+                           chosen=db.session.get(AlertPreference, current_user.id) is not None,
+                           devices=len(push.devices_of(current_user.id)),
+                           public_key=push.public_key(current_app.config)), status
+
+
+@bp.route("/alerts/devices", methods=["POST"])
+@field_required
+def add_device():
+    """The phone's push subscription, sent by alerts.js after the permission."""
+    data = request.get_json(silent=True) or {}
+    keys = data.get("keys") if isinstance(data.get("keys"), dict) else {}
+    try:
+        push.save_subscription(current_user.id, str(data.get("endpoint") or ""),
+                               str(keys.get("p256dh") or ""), str(keys.get("auth") or ""))
+    except push.SubscriptionRefused:
+        return jsonify(saved=False), 400
+    db.session.commit()
+    return jsonify(saved=True)
+
+
+@bp.route("/alerts/devices/forget", methods=["POST"])
+@field_required
+def forget_device():
+    data = request.get_json(silent=True) or {}
+    push.remove_subscription(current_user.id, str(data.get("endpoint") or ""))
+    db.session.commit()
+    return jsonify(forgotten=True)
