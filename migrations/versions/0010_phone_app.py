@@ -1,7 +1,7 @@
 """phone app: processed idempotency keys, push subscriptions, alert preferences
 
 Revision ID: 0010_phone_app
-Revises: 0005_known_values_only
+Revises: 0009_outbox
 Create Date: 2026-12-02 12:00:00
 
 Actions recorded on a phone without a signal are sent later, perhaps twice; each
@@ -13,7 +13,9 @@ from alembic import op
 
 
 revision = "0010_phone_app"
-down_revision = "0005_known_values_only"
+# Told: "0005_known_values_only"; chained after the merged outbox (0009) so this
+# branch has one head. The integrator re-chains.
+down_revision = "0009_outbox"
 branch_labels = None
 depends_on = None
 

@@ -88,7 +88,8 @@ async function remember(url, response) {
 async function keptCopy(url) {
   await forgetExpired();
   const cache = await caches.open(PAGES);
-  return (await cache.match(url)) || (await cache.match(url, { ignoreSearch: true }));
+  return (await cache.match(url, { ignoreVary: true }))
+    || (await cache.match(url, { ignoreSearch: true, ignoreVary: true }));
 }
 
 async function forgetExpired() {
