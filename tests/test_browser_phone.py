@@ -6,13 +6,16 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+import json
+
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.factories import category, make_ticket, make_user, ward
 from volunteer import campaigns, tickets
 from volunteer.clock import local_date, utcnow
 from volunteer.extensions import db
 from volunteer.lifecycle import Action, Actor
-from volunteer.models import TicketEvent, Visit
+from volunteer.models import Ticket, TicketEvent, Visit
+from volunteer.phone import alerts, push
 
 pytestmark = pytest.mark.browser
 
@@ -129,6 +132,8 @@ def test_offline_actions_are_sent_once_in_order_and_conflicts_are_shown(app, liv
     lead.fill("#release-note", "Bạn ấy đi vắng")
     lead.click("#action-release button[type=submit]")
     lead.wait_for_url("**/volunteer/queue")
+    # The lead saw the resident's contact, but does not hold the ticket: no copy kept.
+    assert not any(path.startswith("/volunteer/tickets/") for path in kept_paths(lead))
     lead_context.close()
 
     context.set_offline(False)
@@ -139,6 +144,12 @@ def test_offline_actions_are_sent_once_in_order_and_conflicts_are_shown(app, liv
     assert [t.split(":")[1].strip().startswith("Đã gửi") for t in texts] == [True, True, True, False]
     assert f"Yêu cầu {second} đã được trả về hàng chờ của tổ." in texts[3]
     assert page.locator("#offline-banner").is_hidden()
+    # Neither ticket is held any more: their pages (with the residents' contacts) are dropped.
+    for _ in range(100):
+        if not any(path.startswith("/volunteer/tickets/") for path in kept_paths(page)):
+            break
+        page.wait_for_timeout(100)
+    assert not any(path.startswith("/volunteer/tickets/") for path in kept_paths(page))
 
     with app.app_context():
         def actions(reference):
@@ -155,4 +166,75 @@ def test_offline_actions_are_sent_once_in_order_and_conflicts_are_shown(app, liv
     with app.app_context():
         assert db.session.scalar(select(func.count(TicketEvent.id)).where(
             TicketEvent.action == "contact")) == 1
+    context.close()
+
+
+def _volunteer_worker(context):
+    for worker in context.service_workers:
+        if worker.evaluate("self.registration.scope").endswith("/volunteer/"):
+            return worker
+    return None
+
+
+def test_a_push_shows_an_alert_and_opening_it_opens_the_ticket(app, live_server, chromium, field_team):
+    base = live_server.url
+    first = field_team["held"][0]
+    with app.test_request_context():
+        ticket = db.session.scalar(select(Ticket).where(Ticket.reference == first))
+        payload = push.payload_for("assigned", alerts.ticket_params(ticket), "vi")
+    context = chromium.new_context(viewport=PHONE, locale="vi-VN")
+    context.grant_permissions(["notifications"], origin=base)
+    page = context.new_page()
+    sign_in(page, base, field_team["volunteer"])
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.reload()
+    assert page.evaluate("Boolean(navigator.serviceWorker.controller)")
+
+    session = context.new_cdp_session(page)
+    registrations = {}
+    session.on("ServiceWorker.workerRegistrationUpdated", lambda event: registrations.update(
+        {r["scopeURL"]: r["registrationId"] for r in event["registrations"]}))
+    session.send("ServiceWorker.enable")
+    for _ in range(50):
+        if base + "/volunteer/" in registrations:
+            break
+        page.wait_for_timeout(100)
+    session.send("ServiceWorker.deliverPushMessage", {
+        "origin": base, "registrationId": registrations[base + "/volunteer/"],
+        "data": json.dumps(payload)})
+
+    worker = _volunteer_worker(context)
+    shown = []
+    for _ in range(50):
+        shown = worker.evaluate("self.registration.getNotifications()"
+                                ".then(ns => ns.map(n => [n.title, n.body, n.data.url]))")
+        if shown:
+            break
+        page.wait_for_timeout(100)
+    assert shown == [["Trưởng tổ đã giao cho bạn một yêu cầu",
+                      f"{first} · Căn cước gắn chip & VNeID · Phường 1", f"/volunteer/tickets/{first}"]]
+    assert RESIDENT not in json.dumps(shown, ensure_ascii=False)
+
+    # The volunteer taps it: the service worker's click handler opens the ticket.
+    worker.evaluate("self.registration.getNotifications().then(ns => { "
+                    "self.dispatchEvent(new NotificationEvent('notificationclick', {notification: ns[0]})); })")
+    page.wait_for_url(f"**/volunteer/tickets/{first}")
+    assert page.locator(".resident-name").inner_text() == RESIDENT
+    context.close()
+
+
+def test_sign_out_clears_what_the_phone_kept(app, live_server, chromium, field_team):
+    base = live_server.url
+    context = chromium.new_context(viewport=PHONE, locale="vi-VN")
+    page = context.new_page()
+    sign_in(page, base, field_team["volunteer"])
+    wait_for_kept_copies(page, f"/volunteer/tickets/{field_team['held'][0]}")
+    assert "volunteer-phone" in page.evaluate("indexedDB.databases().then(d => d.map(x => x.name))")
+
+    page.goto(base + "/logout")
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/login")
+    assert page.evaluate("caches.keys()") == []
+    assert page.evaluate("indexedDB.databases().then(d => d.map(x => x.name))") == []
+    assert page.evaluate("navigator.serviceWorker.getRegistrations().then(r => r.length)") == 0
     context.close()

@@ -111,7 +111,10 @@
       if (!queued.length) return null;
       return fetch(texts.token, { credentials: "same-origin", headers: { Accept: "application/json" } })
         .then(function (response) { return response.ok ? response.json() : Promise.reject(response.status); })
-        .then(function (token) { return sendEach(queued, token.csrf_token); });
+        .then(function (token) { return sendEach(queued, token.csrf_token); })
+        // What was sent changed my tickets: keep fresh copies, drop those no longer mine.
+        .then(function () { return navigator.serviceWorker && navigator.serviceWorker.ready; })
+        .then(function (registration) { if (registration) refreshCopies(registration, true); });
     }).catch(function () { return null; }).then(function () {
       sending = false;
       showStatus();
@@ -151,9 +154,9 @@
   }
 
   // --- The service worker -----------------------------------------------------------
-  function refreshCopies(registration) {
+  function refreshCopies(registration, now) {
     var last = Number(localStorage.getItem("phone-refreshed-at") || 0);
-    if (!navigator.onLine || Date.now() - last < REFRESH_EVERY_MS) return;
+    if (!navigator.onLine || (!now && Date.now() - last < REFRESH_EVERY_MS)) return;
     var worker = registration.active || registration.waiting || registration.installing;
     if (!worker) return;
     localStorage.setItem("phone-refreshed-at", String(Date.now()));
@@ -164,7 +167,7 @@
     navigator.serviceWorker.register(texts.worker, { scope: "/field/" }).catch(function () { return null; });
     navigator.serviceWorker.register(texts.worker, { scope: "/volunteer/" }).then(function () {
       return navigator.serviceWorker.ready;
-    }).then(refreshCopies).catch(function () { return null; });
+    }).then(function (registration) { refreshCopies(registration, false); }).catch(function () { return null; });
   }
 
   window.addEventListener("online", function () { send(); showStatus(); });
