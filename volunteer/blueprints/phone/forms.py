@@ -1,5 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import RadioField, SelectField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
 from ...forms import Form
@@ -10,7 +11,7 @@ NEW_REQUEST_LABELS = {
     NewRequestAlerts.DIGEST: _l("Tóm tắt mỗi ngày một lần"),
     NewRequestAlerts.NEVER: _l("Không báo yêu cầu mới"),
 }
-HOURS = [("", _l("Bất kỳ giờ nào"))] + [(str(h), f"{h:02d}:00") for h in range(24)]
+HOURS = [SelectChoice("", _l("Bất kỳ giờ nào"))] + [SelectChoice(str(h), f"{h:02d}:00") for h in range(24)]
 
 
 def _hour(value):
@@ -21,7 +22,7 @@ class AlertForm(Form):
     """What to be alerted about, and when; the device's permission is asked after."""
 
     new_requests = RadioField(_l("Yêu cầu mới trong hàng chờ của tổ"),
-                              choices=list(NEW_REQUEST_LABELS.items()),
+                              choices=[SelectChoice(value, label) for value, label in NEW_REQUEST_LABELS.items()],
                               validators=[InputRequired(message=_l("Vui lòng chọn một cách báo."))])
     from_hour = SelectField(_l("Chỉ báo từ"), choices=HOURS, coerce=_hour, validate_choice=False)
     to_hour = SelectField(_l("đến"), choices=HOURS, coerce=_hour, validate_choice=False)
