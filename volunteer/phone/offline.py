@@ -13,7 +13,6 @@ second delivery changes nothing and answers the first result.
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 from functools import wraps
 
 from flask import abort, g, get_flashed_messages, jsonify, make_response, request
@@ -34,8 +33,6 @@ KEEP_HEADER = "X-Offline-Copy"
 KEY_HEADER = "Idempotency-Key"
 KEY_PATTERN = re.compile(rf"[A-Za-z0-9_-]{{8,{IDEMPOTENCY_KEY_MAX}}}")
 HELD_PAGES_MAX = 50
-# Processed keys are kept a little longer than a phone keeps an unsent action.
-KEYS_KEPT = timedelta(days=KEEP_DAYS * 2)
 
 
 def keep_offline_copy() -> None:
@@ -62,16 +59,6 @@ def held_references(user_id: int) -> list[str]:
 def processed(user_id: int, key: str) -> ProcessedAction | None:
     return db.session.scalar(select(ProcessedAction).where(
         ProcessedAction.user_id == user_id, ProcessedAction.idempotency_key == key))
-
-
-def forget_old_keys(now=None) -> int:
-    """Processed keys older than any phone could still resend."""
-    cutoff = (now or utcnow()) - KEYS_KEPT
-    rows = db.session.scalars(select(ProcessedAction).where(ProcessedAction.created_at < cutoff)).all()
-    for row in rows:
-        db.session.delete(row)
-    db.session.flush()
-    return len(rows)
 
 
 def what_happened(reference: str | None, user_id: int, team_id: int | None):
