@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import tempfile
 import uuid
 
 import pytest
@@ -15,6 +16,9 @@ from sqlalchemy.engine import make_url
 from volunteer import create_app
 from volunteer.config import normalize_database_url
 from volunteer.extensions import db
+
+# The web push key pair is made on first use; tests make theirs here, not in instance/.
+VAPID_KEY_FILE = os.path.join(tempfile.mkdtemp(prefix="volunteer-test-vapid-"), "vapid_private.pem")
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 
@@ -27,6 +31,7 @@ def _config(database_uri: str) -> dict:
         "SESSION_COOKIE_SECURE": False,
         "REMEMBER_COOKIE_SECURE": False,
         "RATELIMIT_STORAGE_URI": "memory://",
+        "VAPID_KEY_FILE": VAPID_KEY_FILE,
     }
 
 
