@@ -228,8 +228,23 @@ def test_sign_out_clears_what_the_phone_kept(app, live_server, chromium, field_t
     context = chromium.new_context(viewport=PHONE, locale="vi-VN")
     page = context.new_page()
     sign_in(page, base, field_team["volunteer"])
-    wait_for_kept_copies(page, f"/volunteer/tickets/{field_team['held'][0]}")
+    wait_for_kept_copies(page, f"/volunteer/tickets/{field_team['held'][0]}", "/volunteer/offline")
     assert "volunteer-phone" in page.evaluate("indexedDB.databases().then(d => d.map(x => x.name))")
+
+    # A copy older than the days the phone may keep it is not shown, and is gone.
+    _volunteer_worker(context).evaluate("""async () => {
+        const cache = await caches.open('phone-pages');
+        const url = new URL('/volunteer/mine', self.location.origin).href;
+        const copy = await cache.match(url);
+        const headers = new Headers(copy.headers);
+        headers.set('X-Fetched-At', String(Date.now() - 4 * 24 * 3600 * 1000));
+        await cache.put(url, new Response(await copy.blob(), {headers}));
+    }""")
+    context.set_offline(True)
+    page.goto(base + "/volunteer/mine")
+    assert page.locator("h1").inner_text() == "Không có mạng"
+    assert "/volunteer/mine" not in kept_paths(page)
+    context.set_offline(False)
 
     page.goto(base + "/logout")
     page.click("main button[type=submit]")

@@ -204,7 +204,6 @@ def test_manifest_worker_and_what_the_phone_may_keep(app, client, sign_in, csrf,
     assert worker_script.headers["Service-Worker-Allowed"] == "/"
     assert "Content-Security-Policy" in worker_script.headers
     assert b'addEventListener("push"' in worker_script.get_data()
-    worker_script.close()
     with app.app_context():
         mine = held_ticket(team["volunteer"]).reference
         theirs = held_ticket(team["other"]).reference

@@ -33,6 +33,7 @@ KEEP_HEADER = "X-Offline-Copy"
 KEY_HEADER = "Idempotency-Key"
 KEY_PATTERN = re.compile(rf"[A-Za-z0-9_-]{{8,{IDEMPOTENCY_KEY_MAX}}}")
 HELD_PAGES_MAX = 50
+REDIRECTS = (301, 302, 303, 307, 308)
 
 
 def keep_offline_copy() -> None:
@@ -123,17 +124,20 @@ def replayable(view):
                 raise
             return _answer("repeated", earlier.message, earlier.http_status)
         messages = [str(message) for _, message in get_flashed_messages(with_categories=True)]
-        if response.status_code < 400:
+        # The form views redirect after a change and only then; a page shown again
+        # (invalid input, no campaign running any more) changed nothing.
+        if response.status_code in REDIRECTS:
             return _answer("done", messages[0] if messages else None, 200)
         db.session.rollback()
         if response.status_code >= 500:
             return response  # not remembered: the phone sends it again later
+        status = response.status_code if response.status_code >= 400 else 409
         reason = (what_happened(kwargs.get("reference"), current_user.id, current_user.team_id)
                   or (messages[0] if messages else _l("Thông tin gửi lên không hợp lệ.")))
         try:
-            _remember_refusal(key, response.status_code, reason)
+            _remember_refusal(key, status, reason)
         except IntegrityError:
             db.session.rollback()
-        return _answer("refused", reason, response.status_code)
+        return _answer("refused", reason, status)
 
     return wrapped

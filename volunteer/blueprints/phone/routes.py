@@ -1,6 +1,8 @@
 """The app's manifest and service worker, the list of pages to keep offline, a fresh
 CSRF token for actions sent later, and the notifications list."""
-from flask import current_app, flash, jsonify, redirect, render_template, request, send_from_directory, url_for
+from pathlib import Path
+
+from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -74,7 +76,8 @@ def manifest():
 def service_worker():
     """Served from our own origin; allowed to control /volunteer/ and /field/ (two
     registrations of this one script)."""
-    response = send_from_directory(current_app.static_folder, "phone/sw.js", max_age=0)
+    script = Path(current_app.static_folder, "phone", "sw.js").read_bytes()
+    response = current_app.response_class(script, mimetype="text/javascript")
     response.headers["Service-Worker-Allowed"] = "/"
     response.headers["Cache-Control"] = "no-cache"
     return response
