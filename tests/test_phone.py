@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from tests.factories import make_ticket, make_user
+from tests.factories import category, make_ticket, make_user, ward
 from tests.pushservice import PushService, b64encode
 from tests.queries import count, count_in
 from volunteer import tickets
@@ -149,11 +149,15 @@ def test_hours_hold_pushes_back_but_not_the_list(ctx, team):
     push.save_subscription(team["volunteer"], "https://push.example/v", "key", "auth")
     evening = as_stored(datetime(2026, 12, 2, 20, 0))
     morning = as_stored(datetime(2026, 12, 3, 9, 0))
-    tickets.create_ticket(tickets.Request(name=None, phone=RESIDENT_PHONE, category_id=1,
-                                          ward_id=make_ticket("19333").ward_id), now=evening)
-    assert count(OutboxMessage, OutboxMessage.user_id == team["volunteer"],
-                 OutboxMessage.created_at == evening) == 0
-    assert count(Notification, Notification.user_id == team["volunteer"]) >= 1
+    def arrives_at(moment):
+        return tickets.create_ticket(tickets.Request(
+            name=None, phone=RESIDENT_PHONE, category_id=category().id, ward_id=ward("19333").id), now=moment)
+
+    late, early = arrives_at(evening), arrives_at(morning)
+    assert count(OutboxMessage, OutboxMessage.ticket_id == late.id) == 0
+    assert count(OutboxMessage, OutboxMessage.ticket_id == early.id) == 1
+    assert count(Notification, Notification.user_id == team["volunteer"],
+                 Notification.ticket_id == late.id) == 1
     assert alerts.within_hours(alerts.preference(team["volunteer"]), morning)
     _prefer(team["volunteer"], "immediate", (22, 6))  # past midnight
     assert not alerts.within_hours(alerts.preference(team["volunteer"]), morning)
