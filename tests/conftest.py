@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 import re
 import shutil
+import tempfile
 import uuid
 
 import pytest
@@ -19,6 +20,9 @@ from volunteer.config import normalize_database_url
 from volunteer.extensions import db
 from volunteer.models import User
 from volunteer.user_sessions import open_session
+
+# The web push key pair is made on first use; tests make theirs here, not in instance/.
+VAPID_KEY_FILE = os.path.join(tempfile.mkdtemp(prefix="volunteer-test-vapid-"), "vapid_private.pem")
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 
@@ -35,6 +39,7 @@ def _config(database_uri: str) -> dict:
         # server's 127.0.0.1 (tests/test_holes.py checks the hosts as configured).
         "PUBLIC_BASE_URL": "http://localhost",
         "TRUSTED_HOSTS": ["localhost", "127.0.0.1"],
+        "VAPID_KEY_FILE": VAPID_KEY_FILE,
     }
 
 

@@ -105,6 +105,19 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("campaigns.field", "GET"): field_only(200),
     ("campaigns.field", "POST"): staff(302, other_team=200, volunteer=400, holder=400, lead=400,
                                        coordinator=403, admin=403),
+    # The phone app: its manifest and worker script are public (browsers fetch them
+    # without cookies) and hold nothing personal; the rest is for field roles.
+    ("phone.manifest", "GET"): same(200),
+    ("phone.service_worker", "GET"): same(200),
+    ("phone.offline_pages", "GET"): field_only(200),
+    ("phone.sync_token", "GET"): field_only(200),
+    ("phone.offline_page", "GET"): field_only(200),
+    ("phone.notifications", "GET"): field_only(200),
+    ("phone.mark_notifications_read", "POST"): field_only(302),
+    ("phone.alerts_settings", "GET"): field_only(200),
+    ("phone.alerts_settings", "POST"): field_only(400),
+    ("phone.add_device", "POST"): field_only(400),
+    ("phone.forget_device", "POST"): field_only(200),
     # Coordinators and admins only.
     ("coordinator.map", "GET"): coordinators_only(200),
     ("coordinator.dashboard", "GET"): coordinators_only(200),

@@ -166,7 +166,7 @@ def test_zalo_refreshes_its_token_once_and_keeps_the_new_refresh_token(notify_ap
         stored = db.session.get(ProviderToken, "zalo")
         assert (stored.access_token, stored.refresh_token) == ("access-1", "refresh-1")
         zalo.expire_access_token()  # a day later: the stored refresh token is the live one
-        ticket = _resident_ticket(channel="zalo", phone="+84912345679")
+        _resident_ticket(channel="zalo", phone="+84912345679")
         db.session.commit()
     assert _drain(notify_app).sent == 1 and zalo.refreshes == 2
 

@@ -58,6 +58,8 @@ def register_blueprints(app: Flask) -> None:
     from .blueprints import campaigns, coordinator
     app.register_blueprint(coordinator.bp)
     app.register_blueprint(campaigns.bp)
+    from .blueprints import phone
+    app.register_blueprint(phone.bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

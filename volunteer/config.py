@@ -177,4 +177,8 @@ def from_environment(instance_path: str, given: dict | None = None) -> dict:
         "LANGUAGES": ["vi", "en"],
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,
         "PROXY_HOPS": int(os.environ.get("PROXY_HOPS", "0")),
+        # Web push: the VAPID key pair (made on first use, kept out of the repository)
+        # and the contact push services may write to.
+        "VAPID_KEY_FILE": os.environ.get("VAPID_KEY_FILE", str(Path(instance_path) / "vapid_private.pem")),
+        "VAPID_SUBJECT": os.environ.get("VAPID_SUBJECT", "mailto:admin@localhost"),
     }

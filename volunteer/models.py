@@ -29,8 +29,8 @@ from .limits import (ADDRESS_MAX, CAMPAIGN_NAME_MAX, EMAIL_MAX, HELPED_WITH_MAX,
                      MEDIA_URL_MAX, NAME_MAX, ORGANISATION_MAX, PHONE_MAX, PREFERRED_TIME_MAX,
                      STREET_MAX, SUBMISSION_KEY_MAX, TEAM_NAME_MAX)
 from .lifecycle import Status
-from .vocabulary import (MEASURED_POSITIONS, Channel, LocationSource, NotifyChannel, OutboxStatus, Role,
-                         RoutingReason, VisitOutcome)
+from .vocabulary import (MEASURED_POSITIONS, Channel, LocationSource, NewRequestAlerts, NotifyChannel,
+                         OutboxStatus, Role, RoutingReason, VisitOutcome)
 
 
 MEASURED_POSITION_CLAUSE = text(
@@ -440,3 +440,51 @@ class AuditLog(db.Model):
     action: Mapped[str] = mapped_column(String(64))
     detail: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+# The phone app (migration 0010_phone_app). Lengths shared with the forms and the sync API.
+IDEMPOTENCY_KEY_MAX = 64
+PUSH_ENDPOINT_MAX = 1000
+PUSH_KEY_MAX = 200
+
+
+class ProcessedAction(db.Model):
+    """An action the phone recorded (offline, perhaps) and sent with an idempotency key:
+    a second delivery of the same key answers what the first did, and changes nothing."""
+
+    __tablename__ = "processed_actions"
+    __table_args__ = (UniqueConstraint("user_id", "idempotency_key", name="uq_processed_actions_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    idempotency_key: Mapped[str] = mapped_column(String(IDEMPOTENCY_KEY_MAX))
+    # 2xx: carried out; 4xx: refused (the message says what happened to the ticket).
+    http_status: Mapped[int] = mapped_column(Integer)
+    message: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+
+class PushSubscription(db.Model):
+    """One device of a person that accepted alerts; a person may have several."""
+
+    __tablename__ = "push_subscriptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    endpoint: Mapped[str] = mapped_column(String(PUSH_ENDPOINT_MAX), unique=True)
+    p256dh: Mapped[str] = mapped_column(String(PUSH_KEY_MAX))
+    auth: Mapped[str] = mapped_column(String(PUSH_KEY_MAX))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class AlertPreference(db.Model):
+    """What a person wants to be alerted about on the phone, and when."""
+
+    __tablename__ = "alert_preferences"
+    __table_args__ = (one_of("new_requests", NewRequestAlerts),)
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    new_requests: Mapped[str] = mapped_column(String(16), default=NewRequestAlerts.NEVER)
+    # Local hours (Asia/Ho_Chi_Minh), from inclusive to exclusive; both empty: any hour.
+    from_hour: Mapped[int | None] = mapped_column(Integer)
+    to_hour: Mapped[int | None] = mapped_column(Integer)

@@ -12,6 +12,7 @@ STAFF_LINKS = (
     ("volunteers.queue", _l("Hàng chờ"), FIELD_ROLES),
     ("volunteers.mine", _l("Của tôi"), FIELD_ROLES),
     ("campaigns.field", _l("Đến từng nhà"), FIELD_ROLES),
+    ("phone.notifications", _l("Thông báo"), FIELD_ROLES),
     ("coordinator.map", _l("Bản đồ"), COORDINATOR_ROLES),
     ("coordinator.dashboard", _l("Tổng quan"), COORDINATOR_ROLES),
     ("coordinator.triage", _l("Chưa rõ phường"), COORDINATOR_ROLES),

@@ -103,3 +103,11 @@ class AuditAction(StrEnum):
     API_KEY_REVOKED = "api_key.revoked"
     EXPORT = "export"
     EXPORT_PERSONAL_DATA = "export_personal_data"
+
+
+class NewRequestAlerts(StrEnum):
+    """What a volunteer chose to hear about new requests in the team's queue."""
+
+    IMMEDIATE = "immediate"
+    DIGEST = "digest"
+    NEVER = "never"

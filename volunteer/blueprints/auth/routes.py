@@ -117,7 +117,11 @@ def logout():
         db.session.commit()
     logout_user()
     flash(_("Bạn đã đăng xuất."), "success")
-    return redirect(url_for(".login"))
+    response = redirect(url_for(".login"))
+    # The phone app's copies of pages (residents' contacts among them) and the actions
+    # it kept go with the session: caches, IndexedDB and the service workers.
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

@@ -14,6 +14,7 @@ from ...extensions import db
 from ...i18n import current_language
 from ...limits import STREET_MAX
 from ...models import Campaign, Category, Ward, team_wards
+from ...phone import offline
 from .. import carry_out
 from . import bp
 from .forms import CampaignForm, TargetForm, VisitForm
@@ -111,7 +112,9 @@ def _team_ward_ids() -> list[int]:
 
 @bp.route("/field/", methods=["GET", "POST"])
 @field_required
+@offline.replayable
 def field():
+    offline.keep_offline_copy()
     ward_ids = _team_ward_ids()
     today = local_date(utcnow())
     running = campaigns.active_campaigns(ward_ids, today)

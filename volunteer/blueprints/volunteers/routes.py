@@ -13,6 +13,7 @@ from ...extensions import db
 from ...i18n import current_language
 from ...lifecycle import Action, Actor
 from ...models import Category, Ticket, User
+from ...phone import offline
 from ...phones import display_phone
 from ...vocabulary import FIELD_ROLES
 from .. import carry_out
@@ -47,6 +48,15 @@ DONE_MESSAGES = {
     Action.RELEASE: lambda: _("Đã trả yêu cầu về hàng chờ của tổ."),
     Action.ESCALATE: lambda: _("Đã chuyển yêu cầu lên điều phối viên."),
     Action.UNREACHABLE: lambda: _("Đã đánh dấu không liên lạc được."),
+}
+
+
+# The actions a holder may record without a signal, named as their buttons are: the
+# phone keeps them and sends them (once each) when the network returns.
+OFFLINE_LABELS = {
+    Action.START: lambda: _("Bắt đầu hỗ trợ"),
+    Action.CONTACT: lambda: _("Ghi lại lần liên hệ"),
+    Action.RESOLVE: lambda: _("Hoàn tất"),
 }
 
 
@@ -103,6 +113,7 @@ def queue():
         page=form.page_number(),
     )
     page = queues.team_queue(current_user.team_id, filters, user_id=current_user.id)
+    offline.keep_offline_copy()
     return render_template(
         "volunteers/queue.html",
         form=form,
@@ -132,6 +143,7 @@ def _page_args(form: QueueFilterForm) -> dict:
 @field_required
 def mine():
     groups = queues.my_tickets(current_user.id)
+    offline.keep_offline_copy()
     return render_template("volunteers/mine.html", groups=groups)
 
 
@@ -150,6 +162,9 @@ def render_ticket(ticket: Ticket, status: int = 200, failed_form=None, failed_ac
         if action in ACTION_FORMS
     ]
     can_see = privacy.can_see_personal_data(rels)
+    if ticket.assignee_id == current_user.id:
+        # My ticket, resident's contact included, opens offline; nobody else's is kept.
+        offline.keep_offline_copy()
     forms = {action: ACTION_FORMS[action](formdata=None) for action in actions}
     if failed_action in forms and failed_form is not None:
         forms[failed_action] = failed_form
@@ -166,6 +181,7 @@ def render_ticket(ticket: Ticket, status: int = 200, failed_form=None, failed_ac
         rough=(privacy.rough_coordinate(ticket.lat), privacy.rough_coordinate(ticket.lon)),
         published=None if can_see else privacy.publish_ticket(ticket),
         unanswered_needed=lifecycle.UNANSWERED_BEFORE_UNREACHABLE,
+        offline_labels={action: label() for action, label in OFFLINE_LABELS.items()},
     ), status
 
 
@@ -199,6 +215,7 @@ def _contact(ticket: Ticket) -> dict:
 
 @bp.route("/tickets/<reference>/<action>", methods=["POST"])
 @field_required
+@offline.replayable
 def act(reference, action):
     form_class = ACTION_FORMS.get(action)
     if form_class is None:
