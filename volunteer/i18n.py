@@ -127,19 +127,13 @@ def routing_reason_label(reason: str | None) -> str:
 
 
 def register_filters(app) -> None:
-    app.jinja_env.filters["local_date"] = format_date
-    app.jinja_env.filters["local_datetime"] = format_datetime
-    app.jinja_env.filters["age"] = format_age
-    app.jinja_env.filters["status_label"] = status_label
-    app.jinja_env.filters["event_label"] = event_label
-    app.jinja_env.filters["category_label"] = category_label
-    app.jinja_env.filters["visit_outcome_label"] = visit_outcome_label
-    app.jinja_env.filters["routing_reason_label"] = routing_reason_label
-    app.jinja_env.filters["decimal"] = format_number
-    app.jinja_env.filters["percent"] = format_share
-    app.jinja_env.filters["team_label"] = team_label
-    app.jinja_env.filters["channel_label"] = channel_label
-    app.jinja_env.filters["phone"] = display_phone
+    app.jinja_env.filters.update(
+        local_date=format_date, local_datetime=format_datetime, age=format_age,
+        status_label=status_label, event_label=event_label, category_label=category_label,
+        visit_outcome_label=visit_outcome_label, routing_reason_label=routing_reason_label,
+        decimal=format_number, percent=format_share, team_label=team_label,
+        channel_label=channel_label, phone=display_phone,
+    )
 
     @app.context_processor
     def language_context():
