@@ -1,12 +1,12 @@
 """The volunteers' phone app in Chromium at phone size: installable, working offline
 (actions sent once each when the network returns, conflicts shown), alerts delivered to
 the service worker, and nothing personal left on the phone after sign-out."""
+import json
 from datetime import timedelta
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import func, select
-
-import json
 
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.factories import category, make_ticket, make_user, ward
@@ -108,7 +108,7 @@ def test_offline_actions_are_sent_once_in_order_and_conflicts_are_shown(app, liv
     context.set_offline(True)
     page.goto(base + f"/volunteer/tickets/{first}")
     assert page.locator(".resident-name").inner_text() == RESIDENT  # my ticket, kept
-    assert "Bạn đang ngoại tuyến" in page.locator("#offline-banner").inner_text()
+    expect(page.locator("#offline-banner")).to_contain_text("Bạn đang ngoại tuyến")
     reveal(page, "#contact-note")
     page.check("#action-contact input[value=answered]")
     page.fill("#contact-note", "Hẹn chiều nay")
@@ -120,7 +120,7 @@ def test_offline_actions_are_sent_once_in_order_and_conflicts_are_shown(app, liv
     page.wait_for_selector("#action-resolve .offline-saved")
 
     page.goto(base + "/field/")
-    assert "Bạn đang ngoại tuyến" in page.locator("#offline-banner").inner_text()
+    expect(page.locator("#offline-banner")).to_contain_text("Bạn đang ngoại tuyến")
     page.fill("input[name=household]", "Số 5 Kiệt 12")
     page.check("input[name=outcome][value=helped]")
     page.click("button[name=save]")
@@ -131,7 +131,7 @@ def test_offline_actions_are_sent_once_in_order_and_conflicts_are_shown(app, liv
     page.check("#action-contact input[value=no_answer]")
     page.click("#action-contact button[type=submit]")
     page.wait_for_selector("#action-contact .offline-saved")
-    assert "4 thao tác đang chờ gửi" in page.locator("#offline-banner").inner_text()
+    expect(page.locator("#offline-banner")).to_contain_text("4 thao tác đang chờ gửi")
 
     # Meanwhile, the lead releases the second ticket from another phone.
     lead_context = chromium.new_context(viewport=PHONE, locale="vi-VN")

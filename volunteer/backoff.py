@@ -10,6 +10,7 @@ import math
 import time
 from dataclasses import dataclass
 
+from flask import current_app
 from limits.storage import MemoryStorage
 
 from .extensions import limiter
@@ -40,7 +41,9 @@ class Backoff:
     remembered: int = 24 * 3600  # seconds a run of wrong guesses is remembered
 
     def _keys(self, target: str) -> tuple[str, str]:
-        base = f"volunteer-backoff:{self.name}:{target}"
+        # Under the rate limits' own prefix: deployments sharing one Redis keep apart.
+        prefix = current_app.config.get("RATELIMIT_KEY_PREFIX", "")
+        base = f"{prefix}volunteer-backoff:{self.name}:{target}"
         return base + ":failures", base + ":until"
 
     def wait_left(self, target: str) -> int:
