@@ -90,3 +90,16 @@ def submit_request_form(client, url="/", **overrides):
     an override of None leaves that field out."""
     payload = {**hidden_fields(client.get(url).get_data(as_text=True)), **valid_request_form(**overrides)}
     return client.post("/", data={k: v for k, v in payload.items() if v is not None})
+
+
+def announce_events() -> int:
+    """The outbox worker's first step, alone: turn each committed ticket event's announce
+    row into the messages it causes, delivering none of them yet (only announce rows
+    may be due when this runs). Returns how many events were announced."""
+    from volunteer.notifications import worker
+
+    announced = 0
+    for message_id in worker.claim():
+        assert worker.deliver(message_id) == "announced"
+        announced += 1
+    return announced

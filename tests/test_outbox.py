@@ -9,10 +9,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from tests.factories import make_ticket
+from tests.factories import announce_events, make_ticket
 from tests.queries import count
 from volunteer.clock import utcnow
 from volunteer.extensions import db
+from volunteer.lifecycle import Action
 from volunteer.models import OutboxMessage, Ticket, TicketEvent
 from volunteer.notifications import events, outbox, worker
 from volunteer.notifications.channels import CHANNELS, PermanentFailure, TemporaryFailure
@@ -53,9 +54,12 @@ def every_event_heard(provider):
                        address="somewhere", template="any", params={"action": event.action},
                        ticket_id=ticket.id, event_id=event.id)
 
-    events.AUDIENCES.append(hear)
+    heard_before = set(events.HEARD)
+    events.audience(Action)(hear)
     yield
-    events.AUDIENCES.remove(hear)
+    events.AUDIENCES.pop()
+    events.HEARD.clear()
+    events.HEARD.update(heard_before)
 
 
 def _queue(how_many: int) -> list[int]:
@@ -76,9 +80,34 @@ def test_a_message_is_written_with_its_event_and_vanishes_on_rollback(ctx, every
     ticket = make_ticket("19333")
     db.session.commit()
     created = db.session.scalar(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id))
-    message = db.session.scalar(select(OutboxMessage))
+    # The request wrote one row for the event; the worker decides who hears of it.
+    announce = db.session.scalar(select(OutboxMessage))
+    assert (announce.channel, announce.ticket_id, announce.event_id, announce.status) == (
+        events.ANNOUNCE, ticket.id, created.id, "pending")
+    assert announce_events() == 1
+    message = db.session.scalar(select(OutboxMessage).where(OutboxMessage.channel == "test"))
     assert (message.ticket_id, message.event_id, message.status) == (ticket.id, created.id, "pending")
     assert message.dedupe_key == f"{created.id}:ticket:{ticket.id}:test"
+    assert db.session.get(OutboxMessage, announce.id).status == "sent"
+
+
+def test_an_event_announced_twice_makes_its_messages_once(ctx, every_event_heard):
+    """A worker that died after expanding an event but before marking it done: the
+    next worker expands it again once the lease ends, and adds nothing."""
+    make_ticket("19333")
+    db.session.commit()
+    [announce_id] = worker.claim()
+    events.announce(*_ticket_and_event(announce_id))  # ... and that worker is killed here
+    db.session.commit()
+    later = utcnow() + timedelta(seconds=ctx.config["OUTBOX_LEASE_SECONDS"] + 1)
+    assert announce_id in worker.claim(now=later)
+    assert worker.deliver(announce_id) == "announced"
+    assert count(OutboxMessage, OutboxMessage.channel == "test") == 1
+
+
+def _ticket_and_event(announce_id: int) -> tuple[Ticket, TicketEvent]:
+    announce = db.session.get(OutboxMessage, announce_id)
+    return db.session.get(Ticket, announce.ticket_id), db.session.get(TicketEvent, announce.event_id)
 
 
 def test_a_second_enqueue_with_the_same_key_is_skipped(ctx):
@@ -89,7 +118,7 @@ def test_a_second_enqueue_with_the_same_key_is_skipped(ctx):
     again = outbox.enqueue(channel="test", recipient_key="user:1", address="y", template="other",
                            params={}, event_id=event_id)
     assert first is not None and again is None
-    assert count(OutboxMessage) == 1
+    assert count(OutboxMessage, OutboxMessage.channel == "test") == 1
 
 
 def test_two_workers_deliver_every_message_exactly_once(app, provider):

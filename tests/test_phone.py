@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from tests.factories import category, make_ticket, make_user, ward
+from tests.factories import announce_events, category, make_ticket, make_user, ward
 from tests.pushservice import PushService, b64encode
 from tests.queries import count, count_in
 from volunteer import tickets
@@ -127,6 +127,8 @@ def test_who_hears_what(ctx, team):
     tickets.apply_transition(ticket, Action.CLAIM, Actor.for_user(volunteer))
     tickets.apply_transition(ticket, Action.RESOLVE, Actor.for_user(volunteer), outcome="helped")
     tickets.apply_transition(ticket, Action.REOPEN, RESIDENT)
+    db.session.commit()
+    announce_events()
     assert _kinds(volunteer.id) == ["assigned", "returned", "reopened"]
     assert _kinds(lead.id) == []
     assert [m.template for m in db.session.scalars(select(OutboxMessage).where(
@@ -140,8 +142,11 @@ def test_the_stale_warning_is_pushed_to_the_holder(ctx, team):
     ticket = held_ticket(team["volunteer"])
     later = ticket.updated_at + timedelta(days=6, hours=1)
     assert release_stale(now=later).warned == [ticket.reference]
+    db.session.commit()
+    announce_events()
     assert _kinds(team["volunteer"]) == ["stale_warning"]
-    assert count(OutboxMessage, OutboxMessage.template == "stale_warning") == 1
+    assert count(OutboxMessage, OutboxMessage.channel == "webpush",
+                 OutboxMessage.template == "stale_warning") == 1
 
 
 def test_hours_hold_pushes_back_but_not_the_list(ctx, team):
@@ -154,8 +159,10 @@ def test_hours_hold_pushes_back_but_not_the_list(ctx, team):
             name=None, phone=RESIDENT_PHONE, category_id=category().id, ward_id=ward("19333").id), now=moment)
 
     late, early = arrives_at(evening), arrives_at(morning)
-    assert count(OutboxMessage, OutboxMessage.ticket_id == late.id) == 0
-    assert count(OutboxMessage, OutboxMessage.ticket_id == early.id) == 1
+    db.session.commit()
+    assert announce_events() == 2
+    assert count(OutboxMessage, OutboxMessage.channel == "webpush", OutboxMessage.ticket_id == late.id) == 0
+    assert count(OutboxMessage, OutboxMessage.channel == "webpush", OutboxMessage.ticket_id == early.id) == 1
     assert count(Notification, Notification.user_id == team["volunteer"],
                  Notification.ticket_id == late.id) == 1
     assert alerts.within_hours(alerts.preference(team["volunteer"]), morning)

@@ -11,10 +11,12 @@ from ..clock import utcnow
 from ..extensions import db
 from ..models import OutboxMessage
 from ..vocabulary import OutboxStatus
+from .events import ANNOUNCE
 
 
 def messages_of(ticket_id: int) -> list[OutboxMessage]:
-    return db.session.scalars(select(OutboxMessage).where(OutboxMessage.ticket_id == ticket_id)
+    return db.session.scalars(select(OutboxMessage).where(OutboxMessage.ticket_id == ticket_id,
+                                                        OutboxMessage.channel != ANNOUNCE)
                               .order_by(OutboxMessage.id)).all()
 
 
@@ -41,7 +43,7 @@ def channel_health(days: int = 7, now: datetime | None = None) -> list[ChannelHe
                        & OutboxMessage.last_error.is_not(None)),
                counted(OutboxMessage.status == OutboxStatus.FAILED),
                counted(OutboxMessage.status == OutboxStatus.DEAD))
-        .where(OutboxMessage.created_at >= since)
+        .where(OutboxMessage.created_at >= since, OutboxMessage.channel != ANNOUNCE)
         .group_by(OutboxMessage.channel).order_by(OutboxMessage.channel)
     ).all()
     return [ChannelHealth(channel, *(int(value or 0) for value in values))

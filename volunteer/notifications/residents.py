@@ -21,9 +21,9 @@ from .. import catalog
 from ..clock import utcnow
 from ..extensions import db
 from ..lifecycle import Action, Status
-from ..models import OutboxMessage, Ticket, TicketEvent
+from ..models import OutboxMessage, Ticket, TicketEvent, User
 from ..vocabulary import NotifyChannel, OutboxStatus
-from .events import audience
+from .events import audience, handed_to
 from .outbox import enqueue
 from .texts import first_name
 
@@ -79,14 +79,15 @@ def tell_resident(ticket: Ticket, template: str, event_id: int, params: dict | N
     )
 
 
-@audience
+@audience(TEMPLATE_OF)
 def residents(ticket: Ticket, event: TicketEvent) -> None:
     template = TEMPLATE_OF.get(event.action)
     if template is None:
         return
     params = {}
-    if template == "taken" and ticket.assignee is not None:
-        params["name"] = first_name(ticket.assignee.name)
+    holder_id = handed_to(event) if template == "taken" else None
+    if holder_id is not None:
+        params["name"] = first_name(db.session.get(User, holder_id).name)
     if template == "merged":
         params["other"] = event.detail
     tell_resident(ticket, template, event.id, params, now=event.created_at)

@@ -15,6 +15,10 @@ A worker killed mid-send leaves its message "sending" until the lease ends; anot
 worker then sends it again with the same delivery key, which the provider uses as
 its request id (eSMS refuses a repeated RequestId), so the resident gets it once.
 Attempts count claims, so a message that kills its worker every time ends dead.
+
+An "announce" row (events.py) is not sent anywhere: the worker expands it into the
+messages its event causes, in one transaction with marking it done; they are due at
+once, so the next round delivers them.
 """
 from __future__ import annotations
 
@@ -29,9 +33,10 @@ from sqlalchemy import and_, or_, select, update
 
 from ..clock import utcnow
 from ..extensions import db
-from ..models import OutboxMessage
+from ..models import OutboxMessage, Ticket, TicketEvent
 from ..vocabulary import OutboxStatus
 from .channels import CHANNELS, GoneRecipient, PermanentFailure, TemporaryFailure
+from .events import ANNOUNCE, announce
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +51,7 @@ class Tally:
     retried: int = 0
     failed: int = 0
     dead: int = 0
+    announced: int = 0  # events expanded into messages (not messages themselves)
     by_channel: dict = field(default_factory=dict)
 
     def count(self, outcome: str, channel: str) -> None:
@@ -98,6 +104,8 @@ def deliver(message_id: int, tally: Tally | None = None, now: datetime | None = 
     tally = tally if tally is not None else Tally()
     message = db.session.get(OutboxMessage, message_id)
     db.session.expunge(message)
+    if message.channel == ANNOUNCE:
+        return _announce(message, tally, now or utcnow())
     # No transaction stays open (nor a row lock held) while a provider answers.
     db.session.commit()
     channel = CHANNELS.get(message.channel)
@@ -133,6 +141,33 @@ def deliver(message_id: int, tally: Tally | None = None, now: datetime | None = 
     # Ids and outcomes only: addresses and texts are personal data.
     log.info("outbox message %s via %s: %s", message.id, message.channel, outcome)
     tally.count(outcome, message.channel)
+    return outcome
+
+
+def _announce(message: OutboxMessage, tally: Tally, now: datetime) -> str:
+    """Expand an event into the messages it causes (audiences in events.py) and mark
+    it done, in one transaction: all of them or, on any error, none and a retry."""
+    try:
+        event = db.session.get(TicketEvent, message.event_id) if message.event_id else None
+        ticket = db.session.get(Ticket, message.ticket_id) if message.ticket_id else None
+        if event is not None and ticket is not None:
+            announce(ticket, event)
+        outcome, values = "announced", {"status": OutboxStatus.SENT, "sent_at": now,
+                                        "last_error": None}
+    except Exception as failure:  # noqa: BLE001 - retried like a provider's error
+        db.session.rollback()
+        outcome, values = _retry_or_bury(message, f"unexpected {type(failure).__name__}", now)
+    values["leased_until"] = None
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message.id, OutboxMessage.status == OutboxStatus.SENDING)
+        .values(**values).execution_options(synchronize_session=False))
+    db.session.commit()
+    log.info("outbox event %s of ticket %s: %s", message.event_id, message.ticket_id, outcome)
+    if outcome == "announced":
+        tally.announced += 1
+    else:
+        tally.count(outcome, message.channel)
     return outcome
 
 

@@ -22,7 +22,7 @@ from ..extensions import db
 from ..figures import HELD_IDLE_AFTER
 from ..lifecycle import HELD, Action, Status
 from ..models import AlertPreference, Ticket, TicketEvent, User
-from ..notifications.events import audience
+from ..notifications.events import audience, handed_to
 from ..notifications.outbox import enqueue
 from ..stale import notify
 from ..vocabulary import FIELD_ROLES, NewRequestAlerts, Role
@@ -71,6 +71,11 @@ def _team_listeners(team_id: int, mode: str, except_id: int | None) -> list[int]
     return [user_id for user_id in rows if user_id != except_id]
 
 
+# The actions `recipients` answers for.
+HEARD_BY_VOLUNTEERS = (*ARRIVALS, Action.ASSIGN, Action.STALE_WARNING, Action.RETURN_TO_QUEUE,
+                       Action.REOPEN)
+
+
 def recipients(ticket: Ticket, event: TicketEvent) -> list[tuple[int, str]]:
     """(user id, kind) for each person this event concerns."""
     if event.action in ARRIVALS:
@@ -78,9 +83,9 @@ def recipients(ticket: Ticket, event: TicketEvent) -> list[tuple[int, str]]:
             return []
         return [(u, "new_request") for u in _team_listeners(ticket.team_id, NewRequestAlerts.IMMEDIATE,
                                                             event.actor_id)]
-    if event.action == Action.ASSIGN and ticket.assignee_id not in (None, event.actor_id):
-        return [(ticket.assignee_id, "assigned")]
-    if event.action == Action.STALE_WARNING and ticket.assignee_id:
+    if event.action == Action.ASSIGN and handed_to(event) not in (None, event.actor_id):
+        return [(handed_to(event), "assigned")]
+    if event.action == Action.STALE_WARNING and ticket.assignee_id and ticket.status in HELD:
         return [(ticket.assignee_id, "stale_warning")]
     if event.action == Action.RETURN_TO_QUEUE:
         sent_up_by = _last_actor(ticket.id, Action.ESCALATE)
@@ -117,7 +122,7 @@ def push_to(user_id: int, kind: str, params: dict, dedupe: str, now: datetime, *
     return queued
 
 
-@audience
+@audience(HEARD_BY_VOLUNTEERS)
 def volunteers_hear(ticket: Ticket, event: TicketEvent) -> None:
     now = event.created_at or utcnow()
     for user_id, kind in recipients(ticket, event):
