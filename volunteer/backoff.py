@@ -24,7 +24,11 @@ def now() -> float:
 
 def _run(operation):
     """Run on the limiter's storage; with Redis away, on this process's memory, as the
-    limiter itself falls back (the limit then holds per worker rather than not at all)."""
+    limiter itself falls back (the limit then holds per worker rather than not at all).
+    With rate limiting switched off (RATELIMIT_ENABLED=0) the limiter has no storage:
+    this process's memory, without a warning per guess."""
+    if not limiter.enabled:
+        return operation(_local)
     try:
         return operation(limiter.limiter.storage)
     except Exception as error:  # redis-py's errors differ by version; any of them means "away"
