@@ -132,12 +132,7 @@ def deliver(message_id: int, tally: Tally | None = None, now: datetime | None = 
     else:
         outcome, values = "sent", {"status": OutboxStatus.SENT, "sent_at": now or utcnow(),
                                    "last_error": None}
-    values["leased_until"] = None
-    db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message.id, OutboxMessage.status == OutboxStatus.SENDING)
-        .values(**values).execution_options(synchronize_session=False))
-    db.session.commit()
+    _record(message.id, values)
     # Ids and outcomes only: addresses and texts are personal data.
     log.info("outbox message %s via %s: %s", message.id, message.channel, outcome)
     tally.count(outcome, message.channel)
@@ -157,18 +152,23 @@ def _announce(message: OutboxMessage, tally: Tally, now: datetime) -> str:
     except Exception as failure:  # noqa: BLE001 - retried like a provider's error
         db.session.rollback()
         outcome, values = _retry_or_bury(message, f"unexpected {type(failure).__name__}", now)
-    values["leased_until"] = None
-    db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message.id, OutboxMessage.status == OutboxStatus.SENDING)
-        .values(**values).execution_options(synchronize_session=False))
-    db.session.commit()
+    _record(message.id, values)
     log.info("outbox event %s of ticket %s: %s", message.event_id, message.ticket_id, outcome)
     if outcome == "announced":
         tally.announced += 1
     else:
         tally.count(outcome, message.channel)
     return outcome
+
+
+def _record(message_id: int, values: dict) -> None:
+    """Store the outcome and end the lease; a message no longer "sending" was taken
+    over by another worker after our lease ended, and its recorded outcome stands."""
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.SENDING)
+        .values(**values, leased_until=None).execution_options(synchronize_session=False))
+    db.session.commit()
 
 
 def _retry_or_bury(message: OutboxMessage, reason: str, now: datetime) -> tuple[str, dict]:
