@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from tests.browser_steps import fill_request_form, sign_in
 from tests.factories import category
 from tools import demo
 from volunteer import campaigns
@@ -35,14 +36,6 @@ def _seed(app):
             select(Ticket).where(Ticket.team_id == volunteer.team_id, Ticket.status == "new")
             .order_by(Ticket.created_at).limit(1))
         return {"campaign": campaign.id, "reference": waiting.reference, "ticket_id": waiting.id}
-
-
-def _sign_in(page, base, phone):
-    page.goto(base + "/login")
-    page.fill("input[name=login]", phone)
-    page.fill("input[name=password]", demo.DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
 
 
 def _walk(page, axe, base, paths):
@@ -80,12 +73,7 @@ def test_resident_pages_have_no_axe_violation(app, live_server, chromium, axe, a
     axe(page)
     missing.clear()
 
-    page.locator("input[name=category][value=vneid]").check()
-    page.fill("input[name=name]", "Trần Văn Bình")
-    page.fill("input[name=phone]", "0912 345 678")
-    page.fill("textarea[name=description]", "Cần kích hoạt VNeID")
-    page.select_option("select[name=ward]", "19336:2008")
-    page.check("input[name=consent]")
+    fill_request_form(page, description="Cần kích hoạt VNeID")
     page.click("#ask-form button[type=submit]")
     reference = page.locator("#reference").inner_text()
     qr = page.locator(".qr svg")
@@ -126,7 +114,7 @@ def test_staff_pages_have_no_axe_violation(app, live_server, chromium, axe, arti
     page.goto(base + "/login")
     assert page.get_attribute("input[name=login]", "inputmode") is None
     axe(page)
-    _sign_in(page, base, "0900002001")
+    sign_in(page, base, "0900002001", demo.DEMO_PASSWORD)
     _walk(page, axe, base, ["/volunteer/queue", "/volunteer/mine", "/field/", "/account/password"])
     page.goto(base + "/volunteer/queue")
     assert page.locator("#queue-filter-box").evaluate("el => el.open") is False  # folded
@@ -165,7 +153,7 @@ def test_staff_pages_have_no_axe_violation(app, live_server, chromium, axe, arti
 
     lead = chromium.new_context(viewport=PHONE, locale="vi-VN")
     page = lead.new_page()
-    _sign_in(page, base, "0900002000")
+    sign_in(page, base, "0900002000", demo.DEMO_PASSWORD)
     _walk(page, axe, base, [f"/volunteer/tickets/{seeded['reference']}", "/volunteer/queue"])
     lead.close()
 
@@ -173,7 +161,7 @@ def test_staff_pages_have_no_axe_violation(app, live_server, chromium, axe, arti
     page = desk.new_page()
     page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(base)
                else route.abort())
-    _sign_in(page, base, "0900000001")
+    sign_in(page, base, "0900000001", demo.DEMO_PASSWORD)
     page.wait_for_selector("path.ward-area")
     axe(page)
     _walk(page, axe, base, [

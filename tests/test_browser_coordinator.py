@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from tests.browser_steps import sign_in
 from tests.factories import make_ticket
 from tools import demo
 from volunteer.extensions import db
@@ -47,15 +48,6 @@ def _seed(app):
         return coordinator.phone, count + 1, hostile.reference, (empty.centre_lat, empty.centre_lon), empty.name
 
 
-def _sign_in(page, base, phone):
-    """Through the real sign-in page, as a coordinator would."""
-    page.goto(base + "/login?next=/coordinator/")
-    page.fill("input[name=login]", "0" + phone[3:])
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/coordinator/")
-
-
 def test_ward_map_draws_wards_clusters_and_stays_safe(app, live_server, chromium, artifacts_dir, backend):
     """Nine ward polygons, a tooltip with figures, clusters that add up, no XSS, no off-host request."""
     leaflet = Path(app.static_folder) / "vendor" / "leaflet" / "leaflet.js"
@@ -75,7 +67,8 @@ def test_ward_map_draws_wards_clusters_and_stays_safe(app, live_server, chromium
     page.route("**/*", only_our_host)
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     page.on("pageerror", lambda error: errors.append(str(error)))
-    _sign_in(page, live_server.url, phone)
+    sign_in(page, live_server.url, "0" + phone[3:], PASSWORD, then="/coordinator/",
+            lands_on="**/coordinator/")
     page.wait_for_selector("path.ward-area")
 
     assert page.locator("path.ward-area").count() == 9

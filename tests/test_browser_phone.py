@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
+from tests import browser_steps
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.factories import category, make_ticket, make_user, ward
 from volunteer import campaigns, tickets
@@ -45,11 +46,7 @@ def field_team(app):
 
 
 def sign_in(page, base, login):
-    page.goto(base + "/login")
-    page.fill("input[name=login]", login)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/volunteer/queue")
+    browser_steps.sign_in(page, base, login, PASSWORD, lands_on="**/volunteer/queue")
 
 
 def kept_paths(page) -> set[str]:

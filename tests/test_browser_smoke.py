@@ -1,5 +1,7 @@
 import pytest
 
+from tests.browser_steps import fill_request_form
+
 pytestmark = pytest.mark.browser
 
 
@@ -7,12 +9,7 @@ def test_resident_submits_the_form_in_a_phone_browser(live_server, chromium, art
     """A resident on a 390 px phone fills in the form without JavaScript help and gets a reference."""
     page = chromium.new_page(viewport={"width": 390, "height": 844})
     page.goto(live_server.url + "/")
-    page.locator("input[name=category][value=vneid]").check()
-    page.fill("input[name=name]", "Trần Văn Bình")
-    page.fill("input[name=phone]", "0912 345 678")
-    page.select_option("select[name=ward]", "19336:2008")
-    page.fill("input[name=address]", "5 Hùng Vương")
-    page.check("input[name=consent]")
+    fill_request_form(page, address="5 Hùng Vương")
     page.screenshot(path=str(artifacts_dir / f"form-{backend}.png"), full_page=True)
     page.click("button[type=submit]")
     reference = page.locator("#reference").inner_text()
