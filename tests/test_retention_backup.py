@@ -5,13 +5,14 @@ import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 
-from volunteer import retention, tickets
+from volunteer import retention, tickets, user_sessions
 from volunteer.extensions import db
 from volunteer.lifecycle import RESIDENT, SYSTEM, Actor
 from volunteer.clock import utcnow
-from volunteer.models import Ticket, TicketEvent
+from volunteer.models import OutboxMessage, ProcessedAction, Ticket, TicketEvent, UserSession
+from volunteer.notifications import events, outbox
 
 from .factories import make_ticket, make_user
 from .queries import count
@@ -86,6 +87,37 @@ def test_purge_erases_personal_data_of_tickets_finished_before_the_cutoff(app, r
             untouched = db.session.get(Ticket, aged[name])
             assert untouched.phone is not None and untouched.resident_name is not None, name
             assert untouched.personal_data_erased_at is None and _erased_events(untouched.id) == 0
+
+
+def test_purge_forgets_bookkeeping_past_its_use(app, runner):
+    """Old sessions, old idempotency keys and announce rows done a week ago go; the
+    recent ones, a pending announce row and every message to a person stay."""
+    now = utcnow()
+    with app.app_context():
+        volunteer = make_user("volunteer", "19333")
+        old_session, new_session = user_sessions.open_session(volunteer), user_sessions.open_session(volunteer)
+        db.session.execute(update(UserSession).where(UserSession.token_hash == user_sessions._hash(old_session))
+                           .values(created_at=now - timedelta(days=40)))
+        for key, age in (("old-key-0001", 31), ("new-key-0001", 2)):
+            db.session.add(ProcessedAction(user_id=volunteer.id, idempotency_key=key, http_status=200,
+                                           created_at=now - timedelta(days=age)))
+        done, pending = make_ticket("19333"), make_ticket("19333")
+        db.session.execute(update(OutboxMessage).where(OutboxMessage.ticket_id == done.id)
+                           .values(status="sent", sent_at=now - timedelta(days=8)))
+        message = outbox.enqueue(channel="sms", recipient_key="resident:x", address="+84912345678",
+                                 template="received", params={}, ticket_id=done.id)
+        db.session.execute(update(OutboxMessage).where(OutboxMessage.id == message.id)
+                           .values(status="sent", sent_at=now - timedelta(days=8)))
+        db.session.commit()
+        pending_id, done_id = pending.id, done.id
+    result = runner.invoke(args=["privacy", "purge"])
+    assert result.exit_code == 0, result.output
+    assert "Forgotten: 1 sessions, 1 idempotency keys, 1 announced events." in result.output
+    with app.app_context():
+        assert list(db.session.scalars(select(UserSession.token_hash))) == [user_sessions._hash(new_session)]
+        assert list(db.session.scalars(select(ProcessedAction.idempotency_key))) == ["new-key-0001"]
+        assert [(m.channel, m.ticket_id) for m in db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))] \
+            == [(events.ANNOUNCE, pending_id), ("sms", done_id)]
 
 
 def test_purge_is_idempotent(app, runner, aged):

@@ -20,10 +20,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select, update
 
-from .extensions import db
+from . import user_sessions
 from .clock import utcnow
+from .extensions import db
 from .lifecycle import Action, Status
 from .models import OutboxMessage, Ticket, TicketEvent
+from .notifications import events
+from .phone import offline
 from .privacy import rough_coordinate
 
 ERASABLE_STATUSES = (Status.CLOSED, Status.CANCELLED)
@@ -48,6 +51,16 @@ def parse_age(text: str) -> timedelta:
 class PurgeReport:
     cutoff: datetime
     erased: int
+
+
+def forget_bookkeeping(now: datetime | None = None) -> dict[str, int]:
+    """Delete the rows that served their purpose (each owner says when): signed-in
+    devices no cookie can name, the phones' old idempotency keys, the outbox's
+    announce rows once their messages exist. Flushes, never commits."""
+    now = now or utcnow()
+    return {"sessions": user_sessions.forget_expired(now),
+            "idempotency keys": offline.forget_expired(now),
+            "announced events": events.forget_announced(now)}
 
 
 def erasable(cutoff: datetime):

@@ -49,7 +49,8 @@ def privacy_group():
 @click.option("--dry-run", is_flag=True, help="Count what would be erased; change nothing.")
 @with_appcontext
 def purge_command(older_than, dry_run):
-    """Erase name, phone and exact address of tickets finished before AGE ago."""
+    """Erase name, phone and exact address of tickets finished before AGE ago; forget
+    expired sessions, idempotency keys and announced events."""
     try:
         age = retention.parse_age(
             older_than if older_than is not None else f"{current_app.config['RETENTION_DAYS']}d")
@@ -60,6 +61,8 @@ def purge_command(older_than, dry_run):
         click.echo(f"{count} ticket(s) finished more than {age.days} days ago would be erased.")
         return
     report = retention.purge(age)
+    forgotten = retention.forget_bookkeeping()
     db.session.commit()
     click.echo(f"Erased personal data of {report.erased} ticket(s) finished before "
                f"{report.cutoff:%Y-%m-%d %H:%M} UTC.")
+    click.echo("Forgotten: " + ", ".join(f"{number} {what}" for what, number in forgotten.items()) + ".")

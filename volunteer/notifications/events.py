@@ -14,14 +14,21 @@ the same event (a worker that died mid-way) add nothing.
 """
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Callable, Iterable
 
+from sqlalchemy import delete
+
+from ..clock import utcnow
+from ..extensions import db
 from ..lifecycle import Action
-from ..models import Ticket, TicketEvent
+from ..models import OutboxMessage, Ticket, TicketEvent
+from ..vocabulary import OutboxStatus
 from .outbox import enqueue
 
 # The outbox channel of announce rows: internal, never shown as a message.
 ANNOUNCE = "announce"
+ANNOUNCED_KEPT_FOR = timedelta(days=7)
 
 Audience = Callable[[Ticket, TicketEvent], None]
 AUDIENCES: list[tuple[frozenset[str], Audience]] = []
@@ -47,6 +54,14 @@ def ticket_event_recorded(ticket: Ticket, event: TicketEvent) -> None:
     enqueue(channel=ANNOUNCE, recipient_key=f"event:{event.id}", address=None,
             template=str(event.action), params={}, ticket_id=ticket.id, event_id=event.id,
             dedupe_key=f"{ANNOUNCE}:{event.id}")
+
+
+def forget_announced(now: datetime | None = None) -> int:
+    """Delete announce rows done more than ANNOUNCED_KEPT_FOR ago (nothing reads them
+    once their messages exist); how many."""
+    return db.session.execute(delete(OutboxMessage).where(
+        OutboxMessage.channel == ANNOUNCE, OutboxMessage.status == OutboxStatus.SENT,
+        OutboxMessage.sent_at < (now or utcnow()) - ANNOUNCED_KEPT_FOR)).rowcount
 
 
 def announce(ticket: Ticket, event: TicketEvent) -> None:

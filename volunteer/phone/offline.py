@@ -13,12 +13,13 @@ second delivery changes nothing and answers the first result.
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 from functools import wraps
 
 from flask import abort, g, get_flashed_messages, jsonify, make_response, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
@@ -33,6 +34,9 @@ KEEP_HEADER = "X-Offline-Copy"
 KEY_HEADER = "Idempotency-Key"
 KEY_PATTERN = re.compile(rf"[A-Za-z0-9_-]{{8,{IDEMPOTENCY_KEY_MAX}}}")
 HELD_PAGES_MAX = 50
+# A phone replays what it recorded offline within days; a key older than this month
+# will not come again, so what it did is forgotten (`forget_expired`).
+KEYS_KEPT_FOR = timedelta(days=30)
 REDIRECTS = (301, 302, 303, 307, 308)
 
 
@@ -55,6 +59,12 @@ def held_references(user_id: int) -> list[str]:
         .order_by(Ticket.updated_at.desc(), Ticket.id.desc())
         .limit(HELD_PAGES_MAX)
     ))
+
+
+def forget_expired(now: datetime | None = None) -> int:
+    """Delete the idempotency keys older than KEYS_KEPT_FOR; how many."""
+    return db.session.execute(delete(ProcessedAction).where(
+        ProcessedAction.created_at < (now or utcnow()) - KEYS_KEPT_FOR)).rowcount
 
 
 def processed(user_id: int, key: str) -> ProcessedAction | None:
