@@ -81,9 +81,7 @@ def tell_resident(ticket: Ticket, template: str, event_id: int, params: dict | N
 
 @audience(TEMPLATE_OF)
 def residents(ticket: Ticket, event: TicketEvent) -> None:
-    template = TEMPLATE_OF.get(event.action)
-    if template is None:
-        return
+    template = TEMPLATE_OF[event.action]
     params = {}
     holder_id = handed_to(event) if template == "taken" else None
     if holder_id is not None:
