@@ -78,6 +78,7 @@ class FakeEsms(_Server):
         self.duplicates = 0
         self.failing_until = 0.0  # answer HTTP 500 until this monotonic time
         self.delay = 0.0  # seconds to wait before answering (to kill a worker mid-send)
+        self.out_of_balance = False  # CodeResult 103, "Not enough balance to send message"
         self._seen: set[str] = set()
 
     @property
@@ -103,6 +104,9 @@ class FakeEsms(_Server):
             if fields.get("Brandname") != self.BRAND:
                 return 200, {"CodeResult": "104", "CountRegenerate": 0,
                              "ErrorMessage": "Brand name code is not exist"}
+            if self.out_of_balance:
+                return 200, {"CodeResult": "103", "CountRegenerate": 0,
+                             "ErrorMessage": "Not enough balance to send message"}
             if not re.fullmatch(r"0\d{9}", str(fields.get("Phone", ""))):
                 return 200, {"CodeResult": "108", "CountRegenerate": 0,
                              "ErrorMessage": "Phone number is not in correct format"}
@@ -144,6 +148,7 @@ class FakeZalo(_Server):
         self.refresh_token = refresh_token
         self.delivered: list[dict] = []
         self.refreshes = 0
+        self.unknown_errors = 0  # answer -100 "Unknown error" (try again later) this many times
 
     def expire_access_token(self) -> None:
         self.access_token = f"rotated-{uuid.uuid4().hex[:8]}"
@@ -156,6 +161,9 @@ class FakeZalo(_Server):
                 return 404, {"error": -201, "message": "Invalid request"}
             if headers.get("access_token") != self.access_token:
                 return 200, {"error": -124, "message": "Access token is invalid"}
+            if self.unknown_errors:
+                self.unknown_errors -= 1
+                return 200, {"error": -100, "message": "Unknown error"}
             fields = json.loads(body or b"{}")
             # The table accepts 84xxxxxxxxx and 0xxxxxxxxx (we send the former).
             if not re.fullmatch(r"(84|0)\d{9}", str(fields.get("phone", ""))):

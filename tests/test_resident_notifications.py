@@ -172,6 +172,22 @@ def test_zalo_refreshes_its_token_once_and_keeps_the_new_refresh_token(notify_ap
     assert _drain(notify_app).sent == 1 and zalo.refreshes == 2
 
 
+def test_what_the_providers_say_may_pass_is_tried_again(notify_app, esms, zalo):
+    """eSMS out of balance (CodeResult 103) and Zalo's "Unknown error, try again later"
+    (-100) keep the message for another try; it goes once they pass."""
+    esms.out_of_balance, zalo.unknown_errors = True, 1
+    with notify_app.app_context():
+        _resident_ticket()
+        _resident_ticket(channel="zalo", phone="+84912000555")
+        db.session.commit()
+        assert [worker.deliver(message_id) for message_id in worker.claim()] == ["retried"] * 2
+        assert set(db.session.scalars(select(OutboxMessage.last_error))) == {
+            "eSMS: CodeResult 103", "Zalo ZNS: error -100"}
+        esms.out_of_balance = False
+        assert worker.drain().sent == 2
+    assert len(esms.delivered) == len(zalo.delivered) == 1
+
+
 def test_zalo_refuses_a_number_that_is_not_a_phone(notify_app, zalo):
     with notify_app.app_context():
         _resident_ticket(channel="zalo")
@@ -179,6 +195,16 @@ def test_zalo_refuses_a_number_that_is_not_a_phone(notify_app, zalo):
         db.session.commit()
         assert worker.drain().failed == 1
         assert db.session.scalar(select(OutboxMessage.last_error)) == "Zalo ZNS: error -108"
+    assert zalo.delivered == []
+
+
+def test_zalo_refuses_a_template_it_does_not_know(notify_app, zalo):
+    notify_app.config["ZALO_TEMPLATES"] = "received:9999"
+    with notify_app.app_context():
+        _resident_ticket(channel="zalo")
+        db.session.commit()
+        assert worker.drain().failed == 1
+        assert db.session.scalar(select(OutboxMessage.last_error)) == "Zalo ZNS: error -109"
     assert zalo.delivered == []
 
 
@@ -427,8 +453,10 @@ def test_in_production_messages_without_a_provider_wait_for_one(make_app, backen
     page = client.get(f"/coordinator/tickets/{ticket_id}").get_data(as_text=True)
     assert "not configured: sms" in page
     dashboard = client.get("/coordinator/dashboard").get_data(as_text=True)
+    assert ("Chưa cấu hình nhà cung cấp cho kênh Tin nhắn SMS: 1 tin đang chờ, sẽ được gửi "
+            "khi cấu hình xong.") in dashboard
     row = dashboard[dashboard.index('<tr data-channel="sms">'):]
-    assert row[:row.index("</tr>")].count("<td>1</td>") == 1  # one waiting ("retrying")
+    assert row[:row.index("</tr>")].count("<td>0</td>") == 4  # held is not "retrying"
     app.config.update(SMS_PROVIDER="esms", ESMS_URL=esms.endpoint, ESMS_API_KEY=FakeEsms.API_KEY,
                       ESMS_SECRET_KEY=FakeEsms.SECRET_KEY, SMS_BRAND_NAME=FakeEsms.BRAND)
     with app.app_context():
