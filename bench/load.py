@@ -128,6 +128,26 @@ class PrivatePostgreSQL:
         return False
 
 
+def postgresql_outage(postgresql, outage: dict, started: float,
+                      seconds: float = PG_DOWN_SECONDS) -> None:
+    """Stop PostgreSQL, keep it down `seconds`, start it again (always, even on
+    failure); outage["down"] and outage["up"] get the times. Shared with
+    bench/notify_bench.py, whose worker and submissions run through the same restart."""
+    began = time.time()
+    try:
+        postgresql.stop()
+        outage["down"] = time.time()
+        print(f"  t={outage['down'] - started:.1f}s PostgreSQL stopped "
+              f"(took {outage['down'] - began:.1f}s)")
+        time.sleep(seconds)
+    finally:
+        outage["up"] = time.time()
+        outage.setdefault("down", outage["up"])
+        postgresql.start()
+    print(f"  t={outage['up'] - started:.1f}s PostgreSQL starting again; down "
+          f"{outage['up'] - outage['down']:.1f}s; accepting at t={time.time() - started:.1f}s")
+
+
 class SharedPostgreSQL:
     """The machine's cluster, stopped and started with Debian's pg_ctlcluster."""
 
@@ -217,7 +237,7 @@ def prepare(url: str) -> dict:
         info["wards"] = [w.key for w in wards]
         info["categories"] = [c.code for c in categories]
         views = app.view_functions
-        with app.test_request_context():
+        with app.test_request_context(base_url=PUBLIC_BASE_URL):  # the one trusted host
             info["login"] = url_for("auth.login") if "auth.login" in views else None
             info["queue"] = url_for("volunteers.queue") if "volunteers.queue" in views else None
             info["ticket"] = (url_for("volunteers.ticket", reference="REF")
@@ -349,6 +369,7 @@ def resident_form(csrf: str, info: dict) -> dict:
         "category": random.choice(info["categories"]),
         "description": "Cần hướng dẫn cài đặt và kích hoạt ứng dụng",
         "consent": "y",
+        "notify_channel": "sms",  # checked by default, so a browser sends it
         "submission_key": "bench" + uuid.uuid4().hex,
         "lat": "", "lon": "", "location_source": "", "via": "",
     }
@@ -734,18 +755,7 @@ def faults(args, postgresql) -> int:
 
         def stop_postgresql(started):
             time.sleep(max(0, started + at - time.time()))
-            began = time.time()
-            try:
-                postgresql.stop()
-                outage["down"] = time.time()
-                print(f"  t={outage['down'] - started:.1f}s PostgreSQL stopped "
-                      f"(took {outage['down'] - began:.1f}s)")
-                time.sleep(PG_DOWN_SECONDS)
-            finally:
-                outage["up"] = time.time()
-                postgresql.start()
-            print(f"  t={outage['up'] - started:.1f}s PostgreSQL starting again; down "
-                  f"{outage['up'] - outage['down']:.1f}s; accepting at t={time.time() - started:.1f}s")
+            postgresql_outage(postgresql, outage, started)
 
         def reload_gracefully(started):
             time.sleep(max(0, started + at - time.time()))

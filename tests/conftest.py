@@ -23,6 +23,8 @@ from volunteer.user_sessions import open_session
 
 # The web push key pair is made on first use; tests make theirs here, not in instance/.
 VAPID_KEY_FILE = os.path.join(tempfile.mkdtemp(prefix="volunteer-test-vapid-"), "vapid_private.pem")
+# Messages of channels a test leaves unconfigured are written here, not in instance/.
+NOTIFY_LOCAL_DIR = tempfile.mkdtemp(prefix="volunteer-test-outbox-")
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 
@@ -40,6 +42,7 @@ def _config(database_uri: str) -> dict:
         "PUBLIC_BASE_URL": "http://localhost",
         "TRUSTED_HOSTS": ["localhost", "127.0.0.1"],
         "VAPID_KEY_FILE": VAPID_KEY_FILE,
+        "NOTIFY_LOCAL_DIR": NOTIFY_LOCAL_DIR,
     }
 
 

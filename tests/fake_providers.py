@@ -2,11 +2,15 @@
 errors included, for the tests and bench/notify_bench.py:
 
 - FakeEsms: eSMS.vn's SendMultipleMessage_V4_post_json (CodeResult 100 accepted,
-  101 wrong keys, 104 unknown Brandname, 108 bad phone, 124 a RequestId seen before);
+  101 wrong keys, 104 unknown Brandname, 108 bad phone, 124 a RequestId seen before,
+  answers copied from https://developers.esms.vn/en/esms-api/send-sms-api/send-otp-customer-care-message);
   it counts deliveries, so "sent twice" is measured where a resident would feel it.
-- FakeZalo: the ZNS template API (error 0, -124 invalid access token, -108 bad
-  phone, -1xx unknown template) and the OA OAuth v4 refresh, which spends the
-  refresh token it is given and hands out a new pair.
+  `esms_forward` is what its short-code service sends us for a message to it.
+- FakeZalo: the ZNS template API (error 0; -108 phone number invalid and -109
+  template ID invalid, as https://zalo.cloud/zns/guidelines/handle-error-code lists
+  them; -124 invalid access token, which no copy of the documentation we could read
+  shows: see channels/zalo.py) and the OA OAuth v4 refresh, which spends the refresh
+  token it is given and hands out a new pair.
 - SmtpServer: aiosmtpd, keeping every message it receives.
 """
 from __future__ import annotations
@@ -74,6 +78,7 @@ class FakeEsms(_Server):
         self.duplicates = 0
         self.failing_until = 0.0  # answer HTTP 500 until this monotonic time
         self.delay = 0.0  # seconds to wait before answering (to kill a worker mid-send)
+        self.out_of_balance = False  # CodeResult 103, "Not enough balance to send message"
         self._seen: set[str] = set()
 
     @property
@@ -99,6 +104,9 @@ class FakeEsms(_Server):
             if fields.get("Brandname") != self.BRAND:
                 return 200, {"CodeResult": "104", "CountRegenerate": 0,
                              "ErrorMessage": "Brand name code is not exist"}
+            if self.out_of_balance:
+                return 200, {"CodeResult": "103", "CountRegenerate": 0,
+                             "ErrorMessage": "Not enough balance to send message"}
             if not re.fullmatch(r"0\d{9}", str(fields.get("Phone", ""))):
                 return 200, {"CodeResult": "108", "CountRegenerate": 0,
                              "ErrorMessage": "Phone number is not in correct format"}
@@ -113,6 +121,23 @@ class FakeEsms(_Server):
             return 200, {"CodeResult": "100", "CountRegenerate": 0, "SMSID": uuid.uuid4().hex}
 
 
+def esms_forward(sender: str, content: str, *, cpid: str, private_key: str,
+                 service_number: str = "8079") -> dict:
+    """The query string eSMS's short-code service sends (HTTP GET) for a message a phone
+    texted to the service number, signed as its document says: sign =
+    base64(MD5(cpid + smsid + content + receiverTime + private key))
+    (https://developers.esms.vn/en/esms-api/svoucher-connect/connect-to-shortcode-service)."""
+    import base64
+    import hashlib
+
+    smsid, received = uuid.uuid4().hex, time.strftime("%Y%m%d%H%M%S")
+    sign = base64.b64encode(hashlib.md5(
+        (cpid + smsid + content + received + private_key).encode()).digest()).decode()
+    return {"sender": sender, "content": content, "serviceNumber": service_number,
+            "keyword": content.split()[0] if content.split() else "", "sign": sign,
+            "cpid": cpid, "smsid": smsid, "receiverTime": received}
+
+
 class FakeZalo(_Server):
     APP_ID, APP_SECRET = "4291763606161179100", "test-app-secret"
     TEMPLATES = {"1001", "1002", "1003", "1004", "1005", "1006"}
@@ -123,6 +148,7 @@ class FakeZalo(_Server):
         self.refresh_token = refresh_token
         self.delivered: list[dict] = []
         self.refreshes = 0
+        self.unknown_errors = 0  # answer -100 "Unknown error" (try again later) this many times
 
     def expire_access_token(self) -> None:
         self.access_token = f"rotated-{uuid.uuid4().hex[:8]}"
@@ -135,11 +161,15 @@ class FakeZalo(_Server):
                 return 404, {"error": -201, "message": "Invalid request"}
             if headers.get("access_token") != self.access_token:
                 return 200, {"error": -124, "message": "Access token is invalid"}
+            if self.unknown_errors:
+                self.unknown_errors -= 1
+                return 200, {"error": -100, "message": "Unknown error"}
             fields = json.loads(body or b"{}")
-            if not re.fullmatch(r"84\d{9}", str(fields.get("phone", ""))):
-                return 200, {"error": -108, "message": "Phone number is invalid"}
+            # The table accepts 84xxxxxxxxx and 0xxxxxxxxx (we send the former).
+            if not re.fullmatch(r"(84|0)\d{9}", str(fields.get("phone", ""))):
+                return 200, {"error": -108, "message": "Phone number invalid"}
             if str(fields.get("template_id")) not in self.TEMPLATES:
-                return 200, {"error": -1123, "message": "Template is invalid"}
+                return 200, {"error": -109, "message": "Template ID invalid"}
             self.delivered.append(fields)
             return 200, {"error": 0, "message": "Success", "data": {
                 "msg_id": uuid.uuid4().hex, "sent_time": str(int(time.time() * 1000)),

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from tests.conftest import _reset_postgresql
 from tests.factories import announce_events, make_ticket, make_user, submit_request_form
-from tests.fake_providers import FakeEsms, FakeZalo, SmtpServer
+from tests.fake_providers import FakeEsms, FakeZalo, SmtpServer, esms_forward
 from tests.queries import count
 from volunteer import retention, tickets
 from volunteer.clock import utcnow
@@ -51,7 +51,8 @@ def notify_app(make_app, backend, esms, zalo, smtp):
         PUBLIC_BASE_URL=BASE_URL, NOTIFY_TIMEOUT_SECONDS=2, OUTBOX_BACKOFF_SECONDS=0,
         SMS_PROVIDER="esms", ESMS_URL=esms.endpoint, ESMS_API_KEY=FakeEsms.API_KEY,
         ESMS_SECRET_KEY=FakeEsms.SECRET_KEY, SMS_BRAND_NAME=FakeEsms.BRAND,
-        SMS_INBOUND_TOKEN="inbound-secret",
+        SMS_INBOUND_TOKEN="inbound-secret", SMS_STOP_NUMBER="8079",
+        ESMS_MO_CPID="cp-test", ESMS_MO_PRIVATE_KEY="mo-private-key",
         ZALO_ZNS_URL=zalo.url + "/message/template", ZALO_OAUTH_URL=zalo.url + "/v4/oa/access_token",
         ZALO_APP_ID=FakeZalo.APP_ID, ZALO_APP_SECRET=FakeZalo.APP_SECRET,
         ZALO_ACCESS_TOKEN="first-access", ZALO_REFRESH_TOKEN="first-refresh",
@@ -180,6 +181,24 @@ def test_zalo_refreshes_its_token_once_and_keeps_the_new_refresh_token(notify_ap
     assert _drain(notify_app).sent == 1 and zalo.refreshes == 2
 
 
+def test_what_the_providers_say_may_pass_is_tried_again(notify_app, esms, zalo):
+    """eSMS out of balance (CodeResult 103) and Zalo's "Unknown error, try again later"
+    (-100) keep the message for another try; it goes once they pass."""
+    esms.out_of_balance, zalo.unknown_errors = True, 1
+    with notify_app.app_context():
+        _resident_ticket()
+        _resident_ticket(channel="zalo", phone="+84912000555")
+        db.session.commit()
+        announce_events()
+        assert [worker.deliver(message_id) for message_id in worker.claim()] == ["retried"] * 2
+        assert set(db.session.scalars(select(OutboxMessage.last_error).where(
+            OutboxMessage.channel != ANNOUNCE))) == {
+            "eSMS: CodeResult 103", "Zalo ZNS: error -100"}
+        esms.out_of_balance = False
+        assert worker.drain().sent == 2
+    assert len(esms.delivered) == len(zalo.delivered) == 1
+
+
 def test_zalo_refuses_a_number_that_is_not_a_phone(notify_app, zalo):
     with notify_app.app_context():
         _resident_ticket(channel="zalo")
@@ -191,6 +210,17 @@ def test_zalo_refuses_a_number_that_is_not_a_phone(notify_app, zalo):
         assert worker.drain().failed == 1
         assert db.session.scalar(select(OutboxMessage.last_error)
                                  .where(OutboxMessage.channel == "zalo")) == "Zalo ZNS: error -108"
+    assert zalo.delivered == []
+
+
+def test_zalo_refuses_a_template_it_does_not_know(notify_app, zalo):
+    notify_app.config["ZALO_TEMPLATES"] = "received:9999"
+    with notify_app.app_context():
+        _resident_ticket(channel="zalo")
+        db.session.commit()
+        assert worker.drain().failed == 1
+        assert db.session.scalar(select(OutboxMessage.last_error).where(
+            OutboxMessage.channel == "zalo")) == "Zalo ZNS: error -109"
     assert zalo.delivered == []
 
 
@@ -242,9 +272,23 @@ def test_stop_link_and_stop_reply_end_the_messages(notify_app, esms):
     html = client.get(f"/track/{reference}").get_data(as_text=True)
     csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
     assert client.post(f"/track/{reference}/stop-messages", data={"csrf_token": csrf}).status_code == 302
-    reply = client.post("/sms/inbound/inbound-secret", json={"Phone": "0912000111", "Content": " stop "})
-    assert reply.get_json() == {"stopped": True}
-    assert client.post("/sms/inbound/guess", json={"Phone": "0912000111", "Content": "STOP"}).status_code == 404
+    signed = dict(cpid="cp-test", private_key="mo-private-key")
+    forged = esms_forward("84912000111", "STOP", cpid="cp-test", private_key="guessed")
+    assert client.get("/sms/inbound/inbound-secret", query_string=forged).status_code == 403
+    assert client.get("/sms/inbound/guess", query_string=esms_forward(
+        "84912000111", "STOP", **signed)).status_code == 404
+    chatter = client.get("/sms/inbound/inbound-secret",
+                         query_string=esms_forward("84912000111", "xin chao", **signed))
+    assert chatter.status_code == 200 and "<Message></Message>" in chatter.get_data(as_text=True)
+    with notify_app.app_context():
+        assert db.session.get(Ticket, other_id).notify_stopped_at is None
+    forward = esms_forward("84912000111", " stop ", **signed)
+    reply = client.get("/sms/inbound/inbound-secret", query_string=forward)
+    assert reply.status_code == 200 and reply.mimetype == "application/xml"
+    answer = reply.get_data(as_text=True)
+    # eSMS's ClientResponse: what it texts back, to whom, for which forwarded message.
+    assert "<Message>Da ngung gui tin bao ve yeu cau ho tro cua ban.</Message>" in answer
+    assert f"<Smsid>{forward['smsid']}</Smsid><Receiver>84912000111</Receiver>" in answer
     assert _drain(notify_app).sent == 0 and esms.delivered == []
     with notify_app.app_context():
         assert _messages(OutboxMessage.last_error == "stopped by the resident") == 2
@@ -310,10 +354,17 @@ def test_coordinators_see_messages_without_addresses(notify_app, esms, sign_in):
     page = client.get(f"/coordinator/tickets/{ticket_id}").get_data(as_text=True)
     table = page[page.index('id="messages"'):]
     table = table[:table.index("</table>")]
-    assert "received" in table and "eSMS: HTTP 500" in table and "sms" in table
+    # What it said, on which channel, where it stands: in the reader's words.
+    assert "<td>Đã nhận yêu cầu</td><td>Tin nhắn SMS</td><td>Bỏ sau nhiều lần thử</td>" in table
+    assert "eSMS: HTTP 500" in table
     assert "+84912345678" not in table and "0912345678" not in table
     dashboard = client.get("/coordinator/dashboard").get_data(as_text=True)
-    assert 'data-channel="sms"' in dashboard
+    assert '<tr data-channel="sms"><td>Tin nhắn SMS</td>' in dashboard
+    client.get("/lang/en")
+    page = client.get(f"/coordinator/tickets/{ticket_id}").get_data(as_text=True)
+    assert "<td>Request received</td><td>SMS</td><td>Given up after retries</td>" in page
+    dashboard = client.get("/coordinator/dashboard").get_data(as_text=True)
+    assert '<tr data-channel="sms"><td>SMS</td>' in dashboard
 
 
 def test_purge_erases_where_messages_went(notify_app):
@@ -338,7 +389,128 @@ def test_every_sms_fits_one_gsm7_segment(app, template, locale):
               "name": "Nguyễn" * 20, "other": "DHXX-" + "M" * 11}
     with app.test_request_context():
         text = texts.sms_text(template, params, locale, brand="TOCNSDONGHA",
-                              link=f"{BASE_URL}/m/{'f' * 5}{'a' * 10}", replies=True)
+                              link=f"{BASE_URL}/m/{'f' * 5}{'a' * 10}", stop_number="8079")
+    assert ("Soan STOP gui 8079" if locale == "vi" else "Text STOP to 8079") in text
     assert len(text) <= texts.SMS_LIMIT, text
     assert set(text) <= texts.GSM7, text
     assert params["ref"] in text and f"{BASE_URL}/m/" in text
+
+
+def test_an_email_sent_again_keeps_its_message_id(notify_app, smtp):
+    """A worker killed after the SMTP server took the mail: the next try sends it again
+    (SMTP cannot refuse a repeat), under the same Message-ID, which mail systems that
+    dedupe by it show once."""
+    with notify_app.app_context():
+        _resident_ticket(channel="email", email="lan@example.org")
+        db.session.commit()
+        announce_events()
+        [message_id] = worker.claim()
+        assert worker.deliver(message_id) == "sent"
+        db.session.execute(OutboxMessage.__table__.update().where(OutboxMessage.id == message_id)
+                           .values(status="sending", leased_until=utcnow()))
+        db.session.commit()
+        assert worker.claim(now=utcnow() + timedelta(minutes=10)) == [message_id]
+        assert worker.deliver(message_id) == "sent"
+        key = db.session.get(OutboxMessage, message_id).delivery_key
+    first, again = smtp.messages
+    assert first["Message-ID"] == again["Message-ID"] == f"<{key}@dongha.vn>"
+
+
+def _unconfigured_app(make_app, backend, **config):
+    app = make_app(PUBLIC_BASE_URL=BASE_URL, OUTBOX_BACKOFF_SECONDS=0, **config)
+    if backend == "postgresql":
+        _reset_postgresql(app)
+    return app
+
+
+def test_in_development_messages_without_a_provider_land_in_a_folder(make_app, backend, tmp_path):
+    app = _unconfigured_app(make_app, backend, NOTIFY_UNCONFIGURED="local",
+                            NOTIFY_LOCAL_DIR=str(tmp_path))
+    with app.app_context():
+        ticket = _resident_ticket()
+        _resident_ticket(channel="email", email="lan@example.org", phone="+84912000333")
+        _resident_ticket(channel="zalo", phone="+84912000444")
+        db.session.commit()
+        reference, link = ticket.reference, f"{BASE_URL}/m/{token_for(ticket.id, app.config['SECRET_KEY'])}"
+        assert worker.drain().sent == 3
+        messages = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+        assert {message.status for message in messages} == {"sent"}
+        # A second try (a worker killed after writing) rewrites the same file.
+        db.session.execute(OutboxMessage.__table__.update().values(
+            status="sending", leased_until=utcnow() - timedelta(seconds=1)))
+        db.session.commit()
+        assert worker.drain().sent == 3
+    [sms] = (tmp_path / "sms").iterdir()
+    text = sms.read_text()
+    assert "To: 0912345678" in text and reference in text and link in text
+    body = text.split("\n\n", 1)[1].strip()
+    assert len(body) <= texts.SMS_LIMIT and "Da nhan YC" in body
+    [mail] = (tmp_path / "email").iterdir()
+    from email import message_from_bytes
+    from email.policy import default
+    parsed = message_from_bytes(mail.read_bytes(), policy=default)
+    assert parsed["To"] == "lan@example.org" and parsed["Subject"].startswith("Đã nhận yêu cầu")
+    [zns] = (tmp_path / "zalo").iterdir()
+    assert '"template_id": "received"' in zns.read_text()
+
+
+def test_in_production_messages_without_a_provider_wait_for_one(make_app, backend, esms, sign_in):
+    app = _unconfigured_app(make_app, backend, NOTIFY_UNCONFIGURED="hold",
+                            NOTIFY_HOLD_SECONDS=900, OUTBOX_MAX_ATTEMPTS=3)
+    with app.app_context():
+        ticket = _resident_ticket()
+        coordinator = make_user("coordinator", None)
+        db.session.commit()
+        ticket_id = ticket.id
+        announce_events()
+        now = utcnow()
+        # Far more rounds than OUTBOX_MAX_ATTEMPTS: held, never buried.
+        for round_ in range(6):
+            later = now + timedelta(seconds=901 * round_)
+            for message_id in worker.claim(now=later):
+                assert worker.deliver(message_id, now=later) == "held"
+        message = db.session.scalar(select(OutboxMessage).where(OutboxMessage.channel == "sms"))
+        assert (message.status, message.attempts) == ("pending", 0)
+        assert message.last_error.startswith("not configured: sms")
+        assert message.next_attempt_at > later + timedelta(seconds=899)
+        client = sign_in(app.test_client(), coordinator)
+    page = client.get(f"/coordinator/tickets/{ticket_id}").get_data(as_text=True)
+    assert "not configured: sms" in page
+    dashboard = client.get("/coordinator/dashboard").get_data(as_text=True)
+    assert ("Chưa cấu hình nhà cung cấp cho kênh Tin nhắn SMS: 1 tin đang chờ, sẽ được gửi "
+            "khi cấu hình xong.") in dashboard
+    row = dashboard[dashboard.index('<tr data-channel="sms">'):]
+    assert row[:row.index("</tr>")].count("<td>0</td>") == 4  # held is not "retrying"
+    app.config.update(SMS_PROVIDER="esms", ESMS_URL=esms.endpoint, ESMS_API_KEY=FakeEsms.API_KEY,
+                      ESMS_SECRET_KEY=FakeEsms.SECRET_KEY, SMS_BRAND_NAME=FakeEsms.BRAND)
+    with app.app_context():
+        assert worker.claim(now=utcnow()) == []  # until its hold ends
+        [message_id] = worker.claim(now=utcnow() + timedelta(hours=3))
+        assert worker.deliver(message_id) == "sent"
+    assert len(esms.delivered) == 1
+
+
+def test_the_default_for_unconfigured_channels_follows_the_database(tmp_path, monkeypatch):
+    from volunteer import config
+
+    monkeypatch.delenv("NOTIFY_UNCONFIGURED", raising=False)
+    embedded = config.from_environment(str(tmp_path), {"SECRET_KEY": "x"})
+    assert embedded["NOTIFY_UNCONFIGURED"] == "local"
+    assert embedded["NOTIFY_LOCAL_DIR"] == str(tmp_path / "outbox")
+    server = config.from_environment(str(tmp_path), {
+        "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "postgresql://db/volunteer",
+        "PUBLIC_BASE_URL": "https://hotro.example.vn"})
+    assert server["NOTIFY_UNCONFIGURED"] == "hold"
+
+
+def test_flask_worker_says_where_messages_without_a_provider_go(app, runner):
+    with app.app_context():
+        _resident_ticket()
+        db.session.commit()
+    result = runner.invoke(args=["worker", "--once"])
+    assert result.exit_code == 0, result.output
+    assert "no provider for email, sms, zalo: their messages are" in result.output
+    if app.config["NOTIFY_UNCONFIGURED"] == "local":
+        assert "sent 1" in result.output
+    else:
+        assert "sent 0" in result.output and "held 1" in result.output

@@ -142,11 +142,23 @@ def from_environment(instance_path: str, given: dict | None = None) -> dict:
         "OUTBOX_POLL_SECONDS": float(os.environ.get("OUTBOX_POLL_SECONDS", "0.5")),
         "OUTBOX_BATCH": int(os.environ.get("OUTBOX_BATCH", "20")),
         "NOTIFY_TIMEOUT_SECONDS": float(os.environ.get("NOTIFY_TIMEOUT_SECONDS", "10")),
+        # A message whose channel is not configured (notifications/unconfigured.py):
+        # "local" writes it, as received, under NOTIFY_LOCAL_DIR (the embedded default);
+        # "hold" keeps it pending, retried every NOTIFY_HOLD_SECONDS (a server database).
+        "NOTIFY_UNCONFIGURED": os.environ.get("NOTIFY_UNCONFIGURED",
+                                              "local" if embedded else "hold"),
+        "NOTIFY_LOCAL_DIR": os.environ.get("NOTIFY_LOCAL_DIR",
+                                           os.path.join(instance_path, "outbox")),
+        "NOTIFY_HOLD_SECONDS": int(os.environ.get("NOTIFY_HOLD_SECONDS", "900")),
         "RESIDENT_MESSAGES_PER_DAY": int(os.environ.get("RESIDENT_MESSAGES_PER_DAY", "6")),
         "SMS_PROVIDER": os.environ.get("SMS_PROVIDER", ""),
         "SMS_BRAND_NAME": os.environ.get("SMS_BRAND_NAME", "TO CNS"),
-        "SMS_REPLIES": _flag("SMS_REPLIES"),
+        # The gateway's service number residents text STOP to (eSMS: a short code whose
+        # messages it forwards to /sms/inbound/<SMS_INBOUND_TOKEN>); empty: no STOP line.
+        "SMS_STOP_NUMBER": os.environ.get("SMS_STOP_NUMBER", "").strip(),
         "SMS_INBOUND_TOKEN": os.environ.get("SMS_INBOUND_TOKEN"),
+        "ESMS_MO_CPID": os.environ.get("ESMS_MO_CPID"),
+        "ESMS_MO_PRIVATE_KEY": os.environ.get("ESMS_MO_PRIVATE_KEY"),
         "ESMS_URL": os.environ.get("ESMS_URL"),
         "ESMS_API_KEY": os.environ.get("ESMS_API_KEY"),
         "ESMS_SECRET_KEY": os.environ.get("ESMS_SECRET_KEY"),

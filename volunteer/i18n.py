@@ -100,6 +100,46 @@ def channel_label(channel: str) -> str:
     return str(CHANNEL_LABELS.get(channel, channel))
 
 
+# Residents' and volunteers' messages (the outbox), as coordinators read them.
+MESSAGE_CHANNEL_LABELS = {
+    "sms": lazy_gettext("Tin nhắn SMS"),
+    "zalo": lazy_gettext("Zalo"),
+    "email": lazy_gettext("Thư điện tử"),
+    "webpush": lazy_gettext("Thông báo trên điện thoại"),
+}
+MESSAGE_STATUS_LABELS = {
+    "pending": lazy_gettext("Đang chờ gửi"),
+    "sending": lazy_gettext("Đang gửi"),
+    "sent": lazy_gettext("Đã gửi"),
+    "failed": lazy_gettext("Bị từ chối"),
+    "dead": lazy_gettext("Bỏ sau nhiều lần thử"),
+}
+RESIDENT_MESSAGE_LABELS = {
+    "received": lazy_gettext("Đã nhận yêu cầu"),
+    "taken": lazy_gettext("Tình nguyện viên đã nhận"),
+    "resolved": lazy_gettext("Đã giải quyết: hỏi đã xong chưa"),
+    "reminder": lazy_gettext("Nhắc lại: đã xong chưa"),
+    "cancelled": lazy_gettext("Yêu cầu đã huỷ"),
+    "merged": lazy_gettext("Gộp vào yêu cầu khác"),
+}
+
+
+def message_channel_label(channel: str) -> str:
+    return str(MESSAGE_CHANNEL_LABELS.get(channel, channel))
+
+
+def message_status_label(status: str) -> str:
+    return str(MESSAGE_STATUS_LABELS.get(status, status))
+
+
+def message_template_label(template: str) -> str:
+    """What a message says, by its template: the residents' ones here, the volunteers'
+    (pushes) as their in-app notifications name them; anything else as stored."""
+    from .phone.inbox import KIND_LABELS  # the phone app's own words, kept there
+
+    return str(RESIDENT_MESSAGE_LABELS.get(template) or KIND_LABELS.get(template, template))
+
+
 def status_label(status: str) -> str:
     return lifecycle.STATUS_LABELS.get(status, status)
 
@@ -133,6 +173,8 @@ def register_filters(app) -> None:
         visit_outcome_label=visit_outcome_label, routing_reason_label=routing_reason_label,
         decimal=format_number, percent=format_share, team_label=team_label,
         channel_label=channel_label, phone=display_phone,
+        message_channel_label=message_channel_label, message_status_label=message_status_label,
+        message_template_label=message_template_label,
     )
 
     @app.context_processor

@@ -11,8 +11,20 @@ from flask.cli import with_appcontext
 @with_appcontext
 def worker_command(once, poll):
     """Deliver queued messages (SMS, Zalo, e-mail, push) with retries."""
-    from ..notifications import worker
+    from flask import current_app
 
+    from ..notifications import unconfigured, worker
+    from ..notifications.channels import CHANNELS
+
+    config = current_app.config
+    missing = sorted(name for name, channel in CHANNELS.items()
+                     if not unconfigured.is_configured(channel, config))
+    if missing:
+        # Say at start where those messages go, so nobody wonders why no SMS arrives.
+        where = (f"written to {config['NOTIFY_LOCAL_DIR']}"
+                 if config["NOTIFY_UNCONFIGURED"] == unconfigured.LOCAL
+                 else "held until a provider is configured")
+        click.echo(f"no provider for {', '.join(missing)}: their messages are {where}", err=True)
     tally = worker.drain() if once else worker.run_forever(poll)
     click.echo(f"sent {tally.sent}, to retry {tally.retried}, failed {tally.failed}, "
-               f"dead {tally.dead}")
+               f"dead {tally.dead}" + (f", held {tally.held}" if tally.held else ""))

@@ -12,6 +12,7 @@ from ..extensions import db
 from ..models import OutboxMessage
 from ..vocabulary import OutboxStatus
 from .events import ANNOUNCE
+from .unconfigured import NOT_CONFIGURED
 
 
 def messages_of(ticket_id: int) -> list[OutboxMessage]:
@@ -27,6 +28,7 @@ class ChannelHealth:
     retrying: int  # pending after at least one failed try
     failed: int
     dead: int
+    held: int = 0  # pending because the channel has no provider (unconfigured.py)
 
 
 def channel_health(days: int = 7, now: datetime | None = None) -> list[ChannelHealth]:
@@ -36,13 +38,15 @@ def channel_health(days: int = 7, now: datetime | None = None) -> list[ChannelHe
     def counted(condition):
         return func.sum(case((condition, 1), else_=0))
 
+    held = OutboxMessage.last_error.startswith(NOT_CONFIGURED)
     rows = db.session.execute(
         select(OutboxMessage.channel,
                counted(OutboxMessage.status == OutboxStatus.SENT),
                counted((OutboxMessage.status == OutboxStatus.PENDING)
-                       & OutboxMessage.last_error.is_not(None)),
+                       & OutboxMessage.last_error.is_not(None) & ~held),
                counted(OutboxMessage.status == OutboxStatus.FAILED),
-               counted(OutboxMessage.status == OutboxStatus.DEAD))
+               counted(OutboxMessage.status == OutboxStatus.DEAD),
+               counted((OutboxMessage.status == OutboxStatus.PENDING) & held))
         .where(OutboxMessage.created_at >= since, OutboxMessage.channel != ANNOUNCE)
         .group_by(OutboxMessage.channel).order_by(OutboxMessage.channel)
     ).all()

@@ -47,15 +47,25 @@ def _sms_sentences(template: str) -> str:
 
 
 QUESTIONS = ("resolved", "reminder")
+STOP_WORDS = {"STOP", "TU CHOI", "TUCHOI", "HUY", "NGUNG"}
 
 
-def _sms_link(template: str, replies: bool) -> str:
-    """The link, and how to stop: the link's page always; the STOP reply where the
-    gateway passes replies on to us."""
+def says_stop(text: str | None) -> bool:
+    """A message to the service number asking to stop: a stop word alone, or after the
+    service's keyword (on a shared short code the first word names the service)."""
+    words = without_diacritics(text or "").upper().split()
+    return " ".join(words) in STOP_WORDS or " ".join(words[1:]) in STOP_WORDS
+
+
+def _sms_link(template: str, stop_number: str | None) -> str:
+    """The link, and how to stop: the link's page always; "STOP" to the gateway's
+    service number where it passes such messages on to us. A Brandname SMS cannot be
+    answered, so the text names the number (eSMS: a short code such as 8079)."""
     if template in QUESTIONS:
-        return (_("Tra loi: %(link)s. Nhan STOP de ngung") if replies
+        return (_("Tra loi: %(link)s. Soan STOP gui %(number)s") if stop_number
                 else _("Tra loi/ngung tin: %(link)s"))
-    return _("Xem: %(link)s. Nhan STOP de ngung") if replies else _("Xem/ngung tin: %(link)s")
+    return (_("Xem: %(link)s. Soan STOP gui %(number)s") if stop_number
+            else _("Xem/ngung tin: %(link)s"))
 
 
 def sms_team(name: str | None) -> str:
@@ -73,14 +83,15 @@ class Email:
 
 
 def sms_text(template: str, params: dict, locale: str, *, brand: str, link: str,
-             replies: bool = False) -> str:
+             stop_number: str | None = None) -> str:
     """The SMS, fitted to one GSM-7 segment by shortening the volunteer's name (to
     NAME_MAX) and then the team's; a text that cannot fit even so raises ValueError."""
     with force_locale(locale):
-        pattern = _sms_sentences(template) + " " + _sms_link(template, replies)
+        pattern = _sms_sentences(template) + " " + _sms_link(template, stop_number)
     values = {key: without_diacritics(str(value)) for key, value in {
         "brand": brand, "ref": params.get("ref", ""), "other": params.get("other", ""),
         "link": link, "team": sms_team(params.get("team")), "name": params.get("name") or "",
+        "number": stop_number or "",
     }.items()}
     room = SMS_LIMIT - len(without_diacritics(pattern % {**values, "team": "", "name": ""}))
     if room < 0:

@@ -35,7 +35,8 @@ from ..clock import utcnow
 from ..extensions import db
 from ..models import OutboxMessage, Ticket, TicketEvent
 from ..vocabulary import OutboxStatus
-from .channels import CHANNELS, GoneRecipient, PermanentFailure, TemporaryFailure
+from . import unconfigured
+from .channels import CHANNELS, GoneRecipient, NotConfigured, PermanentFailure, TemporaryFailure
 from .events import ANNOUNCE, announce
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,7 @@ class Tally:
     failed: int = 0
     dead: int = 0
     announced: int = 0  # events expanded into messages (not messages themselves)
+    held: int = 0  # no provider configured (production): waiting for one
     by_channel: dict = field(default_factory=dict)
 
     def count(self, outcome: str, channel: str) -> None:
@@ -117,7 +119,16 @@ def deliver(message_id: int, tally: Tally | None = None, now: datetime | None = 
             raise PermanentFailure("no address (erased or never given)")
         if message.attempts > setting("OUTBOX_MAX_ATTEMPTS"):
             raise PermanentFailure("the worker stopped during every try")
-        channel.send(message, current_app.config)
+        if unconfigured.is_configured(channel, current_app.config):
+            channel.send(message, current_app.config)
+        else:  # a local file (development), or held until a provider is set up
+            unconfigured.deliver(channel, message, current_app.config)
+    except NotConfigured as failure:
+        # Held, not tried: this claim does not count towards OUTBOX_MAX_ATTEMPTS.
+        outcome, values = "held", {
+            "status": OutboxStatus.PENDING, "last_error": failure.reason,
+            "attempts": OutboxMessage.attempts - 1,
+            "next_attempt_at": (now or utcnow()) + timedelta(seconds=setting("NOTIFY_HOLD_SECONDS"))}
     except GoneRecipient as failure:
         forget = getattr(channel, "forget_recipient", None)
         if forget is not None:

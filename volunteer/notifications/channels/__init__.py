@@ -3,6 +3,9 @@
 reason is stored and shown to coordinators, so it never holds personal data.
 
 CHANNELS is the registry the worker reads; `register` adds a channel to it.
+A channel may define `configured(app_config) -> bool` (no provider set up: see
+notifications/unconfigured.py) and `preview(message, app_config) -> (suffix, bytes)`,
+the message as its recipient would receive it, for the local delivery.
 A channel may also define `forget_recipient(message)`, which the worker calls
 (inside its transaction) when the channel raised GoneRecipient.
 """
@@ -23,6 +26,10 @@ class TemporaryFailure(DeliveryFailure):
 
 class PermanentFailure(DeliveryFailure):
     """A refusal that will not change on retry (bad number, wrong template)."""
+
+
+class NotConfigured(DeliveryFailure):
+    """The channel has no provider configured (production): the message waits for one."""
 
 
 class GoneRecipient(PermanentFailure):

@@ -1,5 +1,10 @@
 """E-mail over SMTP (smtplib), for residents who gave an address.
 
+SMTP has no request id the server dedupes by: a worker killed after the server
+accepted a mail and before the outbox recorded it sends the mail again on the next
+try. Both copies carry the same Message-ID (`message_id`), which mail systems that
+dedupe by it show once; others show two.
+
 SMTP_HOST unset: the channel is off. A 4xx answer or a lost connection is tried
 again; a 5xx answer (no such mailbox, refused) is final. smtplib's error texts name
 the recipient, so only the codes are kept."""
@@ -8,7 +13,6 @@ from __future__ import annotations
 import smtplib
 import socket
 from email.message import EmailMessage
-from email.utils import make_msgid
 
 from . import PermanentFailure, TemporaryFailure, register
 from .. import texts
@@ -19,21 +23,31 @@ from ..outbox import params_of
 class EmailChannel:
     name = "email"
 
-    def send(self, message, app_config) -> None:
-        host = app_config.get("SMTP_HOST")
-        if not host:
-            raise PermanentFailure("e-mail: SMTP_HOST is not set")
+    def configured(self, app_config) -> bool:
+        return bool(app_config.get("SMTP_HOST"))
+
+    def compose(self, message, app_config) -> EmailMessage:
+        host = app_config.get("SMTP_HOST") or "localhost"
         link = message_url(message.ticket_id, app_config)
         content = texts.email(message.template, params_of(message), message.locale, link=link)
         mail = EmailMessage()
         mail["From"] = app_config.get("SMTP_FROM") or f"no-reply@{host}"
         mail["To"] = message.address
         mail["Subject"] = content.subject
-        # The same Message-ID on every try lets a mail client fold a repeat.
-        mail["Message-ID"] = make_msgid(idstring=message.delivery_key,
-                                        domain=mail["From"].rpartition("@")[2] or host)
+        mail["Message-ID"] = message_id(message.delivery_key, mail["From"], host)
         mail["List-Unsubscribe"] = f"<{link}/stop>"
         mail.set_content(content.body)
+        return mail
+
+    def preview(self, message, app_config) -> tuple[str, bytes]:
+        """The mail itself, as an .eml file any mail program opens."""
+        return ".eml", bytes(self.compose(message, app_config))
+
+    def send(self, message, app_config) -> None:
+        host = app_config.get("SMTP_HOST")
+        if not host:
+            raise PermanentFailure("e-mail: SMTP_HOST is not set")
+        mail = self.compose(message, app_config)
         try:
             with smtplib.SMTP(host, int(app_config.get("SMTP_PORT", 587)),
                               timeout=float(app_config.get("NOTIFY_TIMEOUT_SECONDS", 10))) as smtp:
@@ -49,6 +63,16 @@ class EmailChannel:
             raise _by_code(error.smtp_code, "refused") from None
         except (smtplib.SMTPException, OSError, socket.timeout) as error:
             raise TemporaryFailure(f"SMTP: {type(error).__name__}") from None
+
+
+def message_id(delivery_key: str, sender: str, host: str) -> str:
+    """The same Message-ID on every try of one message (RFC 5322 3.6.4: unique per
+    message, which a retry is not a new one of): made from the delivery key alone, so a
+    worker killed after the server took the mail sends the same header again, and a
+    mail system that drops repeated Message-IDs shows it
+    once. email.utils.make_msgid would add the time and a random part, a new id on
+    every try."""
+    return f"<{delivery_key}@{sender.rpartition('@')[2] or host}>"
 
 
 def _by_code(code: int, what: str):

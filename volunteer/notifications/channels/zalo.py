@@ -7,12 +7,20 @@ answers {"error": 0, "data": {"msg_id": …}} or a negative error code. The acce
 lives 25 hours; it is refreshed at https://oauth.zaloapp.com/v4/oa/access_token
 (form app_id, refresh_token, grant_type=refresh_token; header secret_key = the app
 secret), which answers a new access token AND a new refresh token (the old one is
-spent), so both are kept in the provider_tokens table, one row every worker shares.
-ZALO_ACCESS_TOKEN / ZALO_REFRESH_TOKEN only seed that row.
+spent: a refresh token serves once, for 3 months), so both are kept in the
+provider_tokens table, one row every worker shares. ZALO_ACCESS_TOKEN /
+ZALO_REFRESH_TOKEN only seed that row. (Refresh as described in
+https://www.hexasync.vn/zalo-oa-api-huong-dan-cach-lay-access-token-tu-refresh-token/;
+Zalo's own page was not in the stored copies.)
+
+`tracking_id` is ours (the message's delivery key): Zalo echoes it for reconciliation
+but does not refuse a repeat, so a worker killed after Zalo accepted a message and
+before the outbox recorded it sends it twice (README, "What can still repeat").
 
 Template ids come from ZALO_TEMPLATES ("received:123456,taken:123457,…")."""
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -30,9 +38,19 @@ from .http import json_of, post
 ZNS_URL = "https://business.openapi.zalo.me/message/template"
 OAUTH_URL = "https://oauth.zaloapp.com/v4/oa/access_token"
 PROVIDER = "zalo"
+# ZNS error codes. Checked against Zalo's table, https://zalo.cloud/zns/guidelines/handle-error-code
+# (stored copy, 12/2026; only its first rows could be read): 0 success; -100 "Unknown
+# error ... vui lòng thử lại sau" (try again later); -108 phone number invalid; -109
+# template ID invalid; -111/-112 template data empty/invalid; and, from eSMS's copy of
+# a ZNS callback (https://developers.esms.vn/en/esms-api/callback-url), -114 "User is
+# inactive, or reject the message, or using an outdated Zalo version": all final but
+# -100. NOT found in any copy we could read, so kept from memory (README says so):
+# -124 the access token is invalid (we refresh once, then retry later), and the quota
+# and rate codes below, retried because a retry costs little and a refusal loses the
+# message. The access token is also refreshed before its 25 hours run out
+# (REFRESH_MARGIN), so a wrong -124 matters only for a token revoked early.
 INVALID_TOKEN = -124
-# Over the OA's quota or rate for now: later may work.
-TEMPORARY_ERRORS = {-32, -144}
+TEMPORARY_ERRORS = {-100, -32, -144}
 REFRESH_MARGIN = timedelta(minutes=5)
 
 
@@ -97,20 +115,36 @@ def refresh(spent_access_token: str, app_config) -> str:
     return token.access_token
 
 
+def _payload(message, template_id: str, app_config) -> dict:
+    return {
+        "phone": message.address.removeprefix("+"),
+        "template_id": template_id,
+        "template_data": texts.zns_data(params_of(message),
+                                        message_url(message.ticket_id, app_config)),
+        "tracking_id": message.delivery_key,
+    }
+
+
 class ZaloChannel:
     name = "zalo"
+
+    def configured(self, app_config) -> bool:
+        # Settings only, never the database: a worker starting while PostgreSQL is
+        # down asks this (bench/notify_bench.py's restart found it out).
+        return bool(app_config.get("ZALO_ACCESS_TOKEN"))
+
+    def preview(self, message, app_config) -> tuple[str, bytes]:
+        """What Zalo would be asked: the registered template (its id, or its name when
+        none is configured) and its parameters; Zalo words the message itself."""
+        template_id = template_ids(app_config).get(message.template) or message.template
+        return ".json", json.dumps(_payload(message, template_id, app_config),
+                                   ensure_ascii=False, indent=2).encode() + b"\n"
 
     def send(self, message, app_config) -> None:
         template_id = template_ids(app_config).get(message.template)
         if not template_id:
             raise PermanentFailure(f"Zalo: no ZNS template id for {message.template!r}")
-        payload = {
-            "phone": message.address.removeprefix("+"),
-            "template_id": template_id,
-            "template_data": texts.zns_data(params_of(message),
-                                            message_url(message.ticket_id, app_config)),
-            "tracking_id": message.delivery_key,
-        }
+        payload = _payload(message, template_id, app_config)
         token = access_token(app_config)
         error = self._post(payload, token, app_config)
         if error == INVALID_TOKEN:
