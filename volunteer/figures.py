@@ -1,8 +1,14 @@
 """Figures for coordinators: per ward and per team, aggregated in SQL so the cost does
 not grow with what is drawn. Plain values in, plain values out; nothing is written.
 
-Durations are computed by the database (julianday on SQLite, epoch on PostgreSQL) and
-medians with window functions, so a million tickets never travel to Python.
+Medians of the time to claim and to resolve are read from `duration_counts`, a
+histogram per local day of creation, ward, team, category and campaign, kept by
+`record_durations` in the transaction of each step that changes a ticket's times or
+place (`tickets.apply_transition`). A median from it is the middle of 0.1-hour /
+0.1-day steps: what the page shows (rounded to 0.1) is right, or one step off when the
+middle falls on a step's edge. `medians` is the exact computation (window functions
+over every ticket of the window), kept for checking and for the rare caller that wants
+it.
 """
 from __future__ import annotations
 
@@ -10,12 +16,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, func, literal_column, or_, select, union_all
+from sqlalchemy import and_, cast, delete, func, literal, literal_column, or_, select, union_all
+from sqlalchemy import BigInteger, Integer
+from sqlalchemy.dialects import postgresql, sqlite
 
 from .clock import local_date, local_midnight_utc, local_offset, utcnow
 from .extensions import db
 from .lifecycle import HELD, OPEN, OPEN_IN_ORDER, Status
-from .models import Team, Ticket, Ward, team_wards
+from .models import DurationCount, Team, Ticket, Ward, team_wards
 
 # How long before a ticket needs a coordinator's eye.
 UNCLAIMED_AFTER = timedelta(hours=48)
@@ -158,6 +166,171 @@ def medians(column, start_column, end_column, filters: Filters, now: datetime | 
     return {key: float(value) for key, value in rows if value is not None}
 
 
+CLAIM, RESOLVE = "claim", "resolve"
+# One histogram step: 0.1 hour to claim, 0.1 day to resolve (the precision shown).
+STEP_SECONDS = {CLAIM: 360, RESOLVE: 8640}
+CELL_COLUMNS = ("day", "measure", "ward_id", "team_id", "category_id", "campaign_id", "bucket")
+
+
+def whole_seconds(start: datetime, end: datetime) -> int:
+    """end - start in seconds, both cut to the whole second first and never below 0:
+    integer arithmetic that SQLite and PostgreSQL repeat exactly (rebuild_durations)."""
+    return max(int((end.replace(microsecond=0) - start.replace(microsecond=0)).total_seconds()), 0)
+
+
+def step_of(measure: str, seconds: int) -> int:
+    """The nearest step (half a step rounds up)."""
+    step = STEP_SECONDS[measure]
+    return (seconds + step // 2) // step
+
+
+def duration_cells(created_at, claimed_at, first_resolved_at, ward_id, team_id, category_id,
+                   campaign_id) -> list[tuple]:
+    """The histogram cells one ticket counts in: one per measure it has an end for."""
+    if created_at is None:
+        return []
+    place = (local_date(created_at), ward_id or 0, team_id or 0, category_id, campaign_id or 0)
+    return [
+        (place[0], measure, *place[1:], step_of(measure, whole_seconds(created_at, end)))
+        for measure, end in ((CLAIM, claimed_at), (RESOLVE, first_resolved_at))
+        if end is not None
+    ]
+
+
+# The ticket columns the histogram depends on: a step that changes none of them leaves
+# it alone, and one that does changes them only if nobody else did meanwhile.
+DURATION_COLUMNS = ("created_at", "claimed_at", "first_resolved_at", "ward_id", "team_id",
+                    "category_id", "campaign_id")
+
+
+def ticket_cells(ticket) -> list[tuple]:
+    return duration_cells(*(getattr(ticket, name) for name in DURATION_COLUMNS))
+
+
+def record_durations(before: list[tuple], after: list[tuple]) -> None:
+    """Move a ticket's counts from the cells it was in to the cells it is in now, in the
+    caller's transaction (one atomic upsert per cell that changes)."""
+    change = Counter(after)
+    change.subtract(before)
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    # Always in the same order, so two steps at once wait for each other, never deadlock.
+    for cell, delta in sorted(change.items()):
+        if delta == 0:
+            continue
+        statement = dialect.insert(DurationCount).values(**dict(zip(CELL_COLUMNS, cell)), n=delta)
+        db.session.execute(statement.on_conflict_do_update(
+            index_elements=list(CELL_COLUMNS), set_={"n": DurationCount.n + statement.excluded.n}))
+
+
+def rebuild_durations() -> None:
+    """Refill the histogram from the tickets, in SQL (bulk loaders that write tickets
+    with core INSERTs call this; migration 0011 does the same)."""
+    db.session.execute(delete(DurationCount))
+    is_sqlite = db.session.get_bind().dialect.name == "sqlite"
+    shift = local_offset()
+    created = Ticket.created_at
+    for measure, end in ((CLAIM, Ticket.claimed_at), (RESOLVE, Ticket.first_resolved_at)):
+        step = STEP_SECONDS[measure]
+        if is_sqlite:
+            day = func.date(created, f"{int(shift.total_seconds()):+d} seconds")
+            seconds = func.max(cast(func.strftime("%s", end), Integer)
+                               - cast(func.strftime("%s", created), Integer), 0, type_=Integer)
+        else:
+            day = func.date(created + shift)
+            seconds = func.greatest(cast(
+                func.extract("epoch", func.date_trunc("second", end))
+                - func.extract("epoch", func.date_trunc("second", created)), BigInteger), 0,
+                type_=BigInteger)
+        rows = (
+            select(day, literal(measure), func.coalesce(Ticket.ward_id, 0),
+                   func.coalesce(Ticket.team_id, 0), Ticket.category_id,
+                   func.coalesce(Ticket.campaign_id, 0), (seconds + step // 2) // step,
+                   func.count())
+            .where(end.is_not(None))
+            # By position: the same expressions with their own parameters are not "the
+            # same" to PostgreSQL's GROUP BY.
+            .group_by(*(literal_column(str(n)) for n in range(1, 8)))
+        )
+        db.session.execute(DurationCount.__table__.insert().from_select([*CELL_COLUMNS, "n"], rows))
+
+
+def _middle(counts: dict[int, int]) -> float | None:
+    """The median step of a histogram {step: count}, as statistics.median would give
+    over the steps of every ticket (the two middle ones averaged)."""
+    total = sum(counts.values())
+    if total <= 0:
+        return None
+    low_rank, high_rank = (total + 1) // 2, (total + 2) // 2
+    seen, low = 0, None
+    for step in sorted(counts):
+        seen += max(counts[step], 0)
+        if low is None and seen >= low_rank:
+            low = step
+        if seen >= high_rank:
+            return (low + step) / 2
+    return None
+
+
+def duration_medians(filters: Filters = Filters(), now: datetime | None = None) -> dict:
+    """{"ward" | "team": {"claim" | "resolve": {key: median seconds}}}: the medians of
+    `medians`, over the same tickets (median_conditions), from the histogram.
+
+    The histogram has whole local days; without a start date the window starts at a
+    moment (now - MEDIAN_WINDOW), so the tickets of its first, partial day are read from
+    the tickets table (a day's worth, through the created_at index) and counted alike.
+    Every filter the page offers (category, campaign, dates) is a column of the
+    histogram; the status filter does not apply to medians."""
+    now = now or utcnow()
+    counts: dict = {dim: {CLAIM: {}, RESOLVE: {}} for dim in ("ward", "team")}
+
+    def add(ward_id, team_id, measure, bucket, n):
+        for dim, key in (("ward", ward_id or None), ("team", team_id or None)):
+            per_key = counts[dim][measure].setdefault(key, {})
+            per_key[bucket] = per_key.get(bucket, 0) + n
+
+    if filters.start is not None:
+        first_day = filters.start
+    else:
+        cutoff = now - MEDIAN_WINDOW
+        first_day = local_date(cutoff)
+        if local_midnight_utc(first_day) != cutoff:
+            first_day += timedelta(days=1)
+            edge = db.session.execute(
+                select(*(getattr(Ticket, name) for name in DURATION_COLUMNS))
+                .where(Ticket.created_at >= cutoff, Ticket.created_at < local_midnight_utc(first_day),
+                       *ticket_conditions(filters))
+            ).all()
+            for row in edge:
+                for _day, measure, ward_id, team_id, _c, _p, bucket in duration_cells(*row):
+                    add(ward_id, team_id, measure, bucket, 1)
+    conditions = [DurationCount.day >= first_day]
+    if filters.end is not None:
+        conditions.append(DurationCount.day <= filters.end)
+    if filters.category_id:
+        conditions.append(DurationCount.category_id == filters.category_id)
+    if filters.campaign_id:
+        conditions.append(DurationCount.campaign_id == filters.campaign_id)
+    rows = db.session.execute(
+        select(DurationCount.ward_id, DurationCount.team_id, DurationCount.measure,
+               DurationCount.bucket, func.sum(DurationCount.n))
+        .where(*conditions)
+        .group_by(DurationCount.ward_id, DurationCount.team_id, DurationCount.measure,
+                  DurationCount.bucket)
+    ).all()
+    for ward_id, team_id, measure, bucket, n in rows:
+        add(ward_id, team_id, measure, bucket, int(n))
+    result: dict = {}
+    for dim, measures in counts.items():
+        result[dim] = {}
+        for measure, per_key in measures.items():
+            result[dim][measure] = {}
+            for key, histogram in per_key.items():
+                middle = _middle(histogram)
+                if middle is not None:
+                    result[dim][measure][key] = middle * STEP_SECONDS[measure]
+    return result
+
+
 def _fill(figures: dict, counts: dict, resolved: dict, claim: dict, resolve: dict) -> None:
     for key, row in figures.items():
         by_status = counts.get(key, {})
@@ -180,11 +353,12 @@ def routing_wards() -> list[Ward]:
 
 
 def ward_figures(filters: Filters = Filters(), now: datetime | None = None,
-                 with_medians: bool | str = True) -> list[Figures]:
+                 with_medians: bool | str = True, durations: dict | None = None) -> list[Figures]:
     """One row per routing ward (in name order), including wards with nothing open.
 
-    `with_medians`: True for both medians, "resolve" or "claim" for one, False for none
-    (each is a window-function query: the map asks only for the one it colours by)."""
+    `with_medians`: True for both medians, "resolve" or "claim" for one, False for none.
+    `durations`: duration_medians(filters, now) when the caller already has it (the
+    dashboard reads it once for wards and teams)."""
     now = now or utcnow()
     wards = routing_wards()
     figures = {
@@ -194,22 +368,23 @@ def ward_figures(filters: Filters = Filters(), now: datetime | None = None,
     }
     counts = _open_counts(Ticket.ward_id, filters)
     resolved = _resolved_since(Ticket.ward_id, filters, now - WEEK)
-    claim = medians(Ticket.ward_id, Ticket.created_at, Ticket.claimed_at, filters, now) \
-        if with_medians in (True, "claim") else {}
-    resolve = medians(Ticket.ward_id, Ticket.created_at, Ticket.first_resolved_at, filters, now) \
-        if with_medians in (True, "resolve") else {}
+    if with_medians and durations is None:
+        durations = duration_medians(filters, now)
+    claim = durations["ward"][CLAIM] if with_medians in (True, "claim") else {}
+    resolve = durations["ward"][RESOLVE] if with_medians in (True, "resolve") else {}
     _fill(figures, counts, resolved, claim, resolve)
     return list(figures.values())
 
 
-def team_figures(filters: Filters = Filters(), now: datetime | None = None) -> list[Figures]:
+def team_figures(filters: Filters = Filters(), now: datetime | None = None,
+                 durations: dict | None = None) -> list[Figures]:
     now = now or utcnow()
     teams = db.session.scalars(select(Team).order_by(Team.name)).all()
     figures = {t.id: Figures(key=t.id, name=t.name) for t in teams}
     counts = _open_counts(Ticket.team_id, filters)
     resolved = _resolved_since(Ticket.team_id, filters, now - WEEK)
-    claim = medians(Ticket.team_id, Ticket.created_at, Ticket.claimed_at, filters, now)
-    resolve = medians(Ticket.team_id, Ticket.created_at, Ticket.first_resolved_at, filters, now)
+    durations = durations if durations is not None else duration_medians(filters, now)
+    claim, resolve = durations["team"][CLAIM], durations["team"][RESOLVE]
     _fill(figures, counts, resolved, claim, resolve)
     return list(figures.values())
 
