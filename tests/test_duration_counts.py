@@ -6,9 +6,10 @@ import statistics
 from datetime import date, datetime, timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import inspect, select, update
 
 from tests.factories import category, make_user, team_of, ward
+from tests.test_setup import empty_database, fresh_app  # noqa: F401 (fixtures)
 from volunteer import figures, tickets
 from volunteer.clock import local_date, local_midnight_utc
 from volunteer.extensions import db
@@ -37,6 +38,10 @@ def filed(ward_code, *, at, category_code="vneid", campaign_id=None):
 
 @pytest.fixture
 def history(ctx):
+    return make_history()
+
+
+def make_history() -> dict:
     """About 120 tickets over the last 120 days (so across the 90-day edge, its partial
     first day included) in three wards, three categories and a campaign: some only
     filed, some claimed, resolved, reopened and resolved again, released and claimed
@@ -232,3 +237,58 @@ def test_window_edge_is_a_moment_not_a_day(ctx):
         tickets.apply_transition(t, "claim", volunteer, now=created + timedelta(hours=hours))
     row = {r.key: r for r in figures.ward_figures(now=NOW)}[ward("19348").id]
     assert row.median_claim_hours == 2.0
+
+
+def test_upgrade_fills_the_histogram_from_tickets_made_before_it(fresh_app):  # noqa: F811
+    """`flask db upgrade` to 0011 on a database that already holds tickets (claimed,
+    resolved, reopened, reassigned, placed from triage) fills the histogram with what
+    the steps themselves would have written."""
+    app = fresh_app  # on an empty database, each backend
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    assert runner.invoke(args=["seed"]).exit_code == 0
+    with app.app_context():
+        campaign_id = make_history()["campaign"].id
+        db.session.commit()
+        kept = histogram()
+        assert len(kept) > 100
+        db.session.remove()
+        db.engine.dispose()
+    result = runner.invoke(args=["db", "downgrade", "0010_phone_app"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert "duration_counts" not in inspect(db.engine).get_table_names()
+        db.engine.dispose()
+    result = runner.invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert histogram() == kept
+        filters = figures.Filters(campaign_id=campaign_id)
+        assert figures.duration_medians(filters, NOW) == python_medians(filters)
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_dashboard_shows_the_histogram_medians_and_says_they_are_approximate(app, client, sign_in):
+    """The page's median cells are the histogram's, for the default window and with a
+    category picked (a filter the histogram serves), and the page says "about"."""
+    with app.app_context():
+        volunteer = Actor.for_user(make_user("volunteer", "19342"))
+        now = datetime.utcnow()
+        for hours, code in ((1, "vneid"), (3, "vneid"), (8, "cashless"), (20, "vneid")):
+            created = now - timedelta(days=3)
+            t = filed("19342", at=created, category_code=code)
+            tickets.apply_transition(t, "claim", volunteer, now=created + timedelta(hours=hours))
+        ward_id, vneid = ward("19342").id, category("vneid").id
+        sign_in(client, make_user("coordinator", None))
+        db.session.commit()
+
+    def claim_cell(url):
+        html = client.get(url).get_data(as_text=True)
+        row = html.split('id="ward-table"')[1].split(f'<tr data-key="{ward_id}">')[1].split("</tr>")[0]
+        return row.split('<td class="num">')[6].split("<")[0], html
+
+    shown, html = claim_cell("/coordinator/dashboard")
+    assert shown == "5,5"  # Vietnamese decimal comma: hours 1, 3, 8, 20
+    assert 'id="median-note"' in html
+    assert claim_cell(f"/coordinator/dashboard?category={vneid}")[0] == "3,0"  # 1, 3, 20
