@@ -154,8 +154,14 @@ def fill(count: int, seed: int = 7) -> float:
         db.session.execute(insert(table), rows)
     figures.rebuild_durations()  # core INSERTs bypass the steps that keep it
     db.session.commit()
-    db.session.execute(text("ANALYZE"))
-    db.session.commit()
+    if db.engine.dialect.name == "postgresql":
+        # What autovacuum does soon after a load: statistics, and the visibility map
+        # that lets PostgreSQL answer from an index alone.
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("VACUUM ANALYZE"))
+    else:
+        db.session.execute(text("ANALYZE"))
+        db.session.commit()
     return time.perf_counter() - started
 
 

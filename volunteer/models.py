@@ -237,6 +237,8 @@ class Ticket(db.Model):
         # What needs a coordinator's eye: by status, the longest idle first (updated_at is
         # the last activity), and reopened ones counted from the index alone (migration 0011).
         Index("ix_tickets_status_updated", "status", "updated_at", "reopen_count"),
+        # Open tickets per ward or team and status, and the oldest: the index alone.
+        Index("ix_tickets_status_place_created", "status", "ward_id", "team_id", "created_at"),
         one_of("status", Status),
         one_of("channel", Channel),
         one_of("location_source", LocationSource),

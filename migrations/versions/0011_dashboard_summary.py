@@ -32,6 +32,10 @@ def upgrade():
     # The dashboard's "needs attention" counts and lists (new for 48 h, held idle for
     # 3 days, escalated, reopened) read this index only, instead of every open ticket.
     op.create_index("ix_tickets_status_updated", "tickets", ["status", "updated_at", "reopen_count"])
+    # Open tickets per ward or team and status, with the oldest, from the index alone
+    # (on PostgreSQL the (ward_id, status) index sent each of them to the table).
+    op.create_index("ix_tickets_status_place_created", "tickets",
+                    ["status", "ward_id", "team_id", "created_at"])
     op.create_table(
         "duration_counts",
         sa.Column("day", sa.Date(), nullable=False),
@@ -67,4 +71,5 @@ def upgrade():
 
 def downgrade():
     op.drop_table("duration_counts")
+    op.drop_index("ix_tickets_status_place_created", table_name="tickets")
     op.drop_index("ix_tickets_status_updated", table_name="tickets")
