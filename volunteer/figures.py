@@ -171,7 +171,12 @@ def medians(column, start_column, end_column, filters: Filters, now: datetime | 
 CLAIM, RESOLVE = "claim", "resolve"
 # One histogram step: 0.1 hour to claim, 0.1 day to resolve (the precision shown).
 STEP_SECONDS = {CLAIM: 360, RESOLVE: 8640}
-CELL_COLUMNS = ("day", "measure", "ward_id", "team_id", "category_id", "campaign_id", "bucket")
+# Each ticket is counted twice: on its local day of creation ("d") and on the first day
+# of that month ("m"). A window reads its whole months from the month cells, a thirtieth
+# of the rows, and only its ragged ends from the day cells.
+DAY, MONTH = "d", "m"
+CELL_COLUMNS = ("period", "day", "measure", "ward_id", "team_id", "category_id", "campaign_id",
+                "bucket")
 
 
 def whole_seconds(start: datetime, end: datetime) -> int:
@@ -188,14 +193,17 @@ def step_of(measure: str, seconds: int) -> int:
 
 def duration_cells(created_at, claimed_at, first_resolved_at, ward_id, team_id, category_id,
                    campaign_id) -> list[tuple]:
-    """The histogram cells one ticket counts in: one per measure it has an end for."""
+    """The histogram cells one ticket counts in: per measure it has an end for, its day
+    and its month."""
     if created_at is None:
         return []
-    place = (local_date(created_at), ward_id or 0, team_id or 0, category_id, campaign_id or 0)
+    day = local_date(created_at)
+    place = (ward_id or 0, team_id or 0, category_id, campaign_id or 0)
     return [
-        (place[0], measure, *place[1:], step_of(measure, whole_seconds(created_at, end)))
+        (period, start, measure, *place, step_of(measure, whole_seconds(created_at, end)))
         for measure, end in ((CLAIM, claimed_at), (RESOLVE, first_resolved_at))
         if end is not None
+        for period, start in ((DAY, day), (MONTH, day.replace(day=1)))
     ]
 
 
@@ -231,27 +239,31 @@ def rebuild_durations() -> None:
     is_sqlite = db.session.get_bind().dialect.name == "sqlite"
     shift = local_offset()
     created = Ticket.created_at
-    for measure, end in ((CLAIM, Ticket.claimed_at), (RESOLVE, Ticket.first_resolved_at)):
+    for (measure, end), period in ((m, p) for m in ((CLAIM, Ticket.claimed_at),
+                                                    (RESOLVE, Ticket.first_resolved_at))
+                                   for p in (DAY, MONTH)):
         step = STEP_SECONDS[measure]
         if is_sqlite:
-            day = func.date(created, f"{int(shift.total_seconds()):+d} seconds")
+            day = func.date(created, f"{int(shift.total_seconds()):+d} seconds",
+                            *(["start of month"] if period == MONTH else []))
             seconds = func.max(cast(func.strftime("%s", end), Integer)
                                - cast(func.strftime("%s", created), Integer), 0, type_=Integer)
         else:
-            day = func.date(created + shift)
+            day = func.date(created + shift) if period == DAY \
+                else func.date(func.date_trunc("month", created + shift))
             seconds = func.greatest(cast(
                 func.extract("epoch", func.date_trunc("second", end))
                 - func.extract("epoch", func.date_trunc("second", created)), BigInteger), 0,
                 type_=BigInteger)
         rows = (
-            select(day, literal(measure), func.coalesce(Ticket.ward_id, 0),
+            select(literal(period), day, literal(measure), func.coalesce(Ticket.ward_id, 0),
                    func.coalesce(Ticket.team_id, 0), Ticket.category_id,
                    func.coalesce(Ticket.campaign_id, 0), (seconds + step // 2) // step,
                    func.count())
             .where(end.is_not(None))
             # By position: the same expressions with their own parameters are not "the
             # same" to PostgreSQL's GROUP BY.
-            .group_by(*(literal_column(str(n)) for n in range(1, 8)))
+            .group_by(*(literal_column(str(n)) for n in range(1, 9)))
         )
         db.session.execute(DurationCount.__table__.insert().from_select([*CELL_COLUMNS, "n"], rows))
 
@@ -273,7 +285,26 @@ def _middle(counts: dict[int, int]) -> float | None:
     return None
 
 
-def duration_medians(filters: Filters = Filters(), now: datetime | None = None) -> dict:
+def _next_month(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def _spans(first: date, last: date | None) -> list[tuple[str, date, date | None]]:
+    """The local days first..last (last None: no end) as (period, from, before) ranges of
+    cells: the whole months inside from the month cells, the ragged ends from the day
+    cells."""
+    months_from = first if first.day == 1 else _next_month(first)
+    if last is None:
+        return [(DAY, first, months_from), (MONTH, months_from, None)]
+    end = last + timedelta(days=1)  # exclusive
+    months_before = end.replace(day=1)
+    if months_from >= months_before:
+        return [(DAY, first, end)]
+    return [(DAY, first, months_from), (MONTH, months_from, months_before), (DAY, months_before, end)]
+
+
+def duration_medians(filters: Filters = Filters(), now: datetime | None = None,
+                     measures: tuple[str, ...] = (CLAIM, RESOLVE)) -> dict:
     """{"ward" | "team": {"claim" | "resolve": {key: median seconds}}}: the medians of
     `medians`, over the same tickets (median_conditions), from the histogram.
 
@@ -283,7 +314,7 @@ def duration_medians(filters: Filters = Filters(), now: datetime | None = None) 
     Every filter the page offers (category, campaign, dates) is a column of the
     histogram; the status filter does not apply to medians."""
     now = now or utcnow()
-    counts: dict = {dim: {CLAIM: {}, RESOLVE: {}} for dim in ("ward", "team")}
+    counts: dict = {dim: {measure: {} for measure in (CLAIM, RESOLVE)} for dim in ("ward", "team")}
 
     def add(ward_id, team_id, measure, bucket, n):
         for dim, key in (("ward", ward_id or None), ("team", team_id or None)):
@@ -303,21 +334,25 @@ def duration_medians(filters: Filters = Filters(), now: datetime | None = None) 
                        *ticket_conditions(filters))
             ).all()
             for row in edge:
-                for _day, measure, ward_id, team_id, _c, _p, bucket in duration_cells(*row):
-                    add(ward_id, team_id, measure, bucket, 1)
-    conditions = [DurationCount.day >= first_day]
-    if filters.end is not None:
-        conditions.append(DurationCount.day <= filters.end)
+                for period, _day, measure, ward_id, team_id, _c, _p, bucket in duration_cells(*row):
+                    if period == DAY and measure in measures:
+                        add(ward_id, team_id, measure, bucket, 1)
+    place = [DurationCount.measure.in_(measures)]
     if filters.category_id:
-        conditions.append(DurationCount.category_id == filters.category_id)
+        place.append(DurationCount.category_id == filters.category_id)
     if filters.campaign_id:
-        conditions.append(DurationCount.campaign_id == filters.campaign_id)
-    rows = db.session.execute(
+        place.append(DurationCount.campaign_id == filters.campaign_id)
+    parts = [
         select(DurationCount.ward_id, DurationCount.team_id, DurationCount.measure,
-               DurationCount.bucket, func.sum(DurationCount.n))
-        .where(*conditions)
-        .group_by(DurationCount.ward_id, DurationCount.team_id, DurationCount.measure,
-                  DurationCount.bucket)
+               DurationCount.bucket, DurationCount.n)
+        .where(DurationCount.period == period, DurationCount.day >= start, *place,
+               *([DurationCount.day < stop] if stop is not None else []))
+        for period, start, stop in _spans(first_day, filters.end)
+    ]
+    cells = union_all(*parts).subquery()
+    rows = db.session.execute(
+        select(cells.c.ward_id, cells.c.team_id, cells.c.measure, cells.c.bucket, func.sum(cells.c.n))
+        .group_by(cells.c.ward_id, cells.c.team_id, cells.c.measure, cells.c.bucket)
     ).all()
     for ward_id, team_id, measure, bucket, n in rows:
         add(ward_id, team_id, measure, bucket, int(n))
@@ -371,7 +406,8 @@ def ward_figures(filters: Filters = Filters(), now: datetime | None = None,
     counts = _open_counts(Ticket.ward_id, filters)
     resolved = _resolved_since(Ticket.ward_id, filters, now - WEEK)
     if with_medians and durations is None:
-        durations = duration_medians(filters, now)
+        durations = duration_medians(filters, now, (CLAIM, RESOLVE) if with_medians is True
+                                     else (CLAIM if with_medians == "claim" else RESOLVE,))
     claim = durations["ward"][CLAIM] if with_medians in (True, "claim") else {}
     resolve = durations["ward"][RESOLVE] if with_medians in (True, "resolve") else {}
     _fill(figures, counts, resolved, claim, resolve)

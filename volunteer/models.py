@@ -497,7 +497,7 @@ class AlertPreference(db.Model):
 
 class DurationCount(db.Model):
     """How many tickets took how long: a histogram of the time to claim and to first
-    resolve, per local day of creation, ward, team, category and campaign, so the
+    resolve, per local day (and month) of creation, ward, team, category and campaign, so the
     coordinators' medians read a few thousand cells instead of every ticket of the
     window. Kept by `figures.record_durations` in the transaction of the step that
     changes a ticket's times or place; `figures.rebuild_durations` refills it.
@@ -506,9 +506,11 @@ class DurationCount(db.Model):
     `bucket` is the duration in steps of 0.1 hour (claim) or 0.1 day (resolve)."""
 
     __tablename__ = "duration_counts"
-    __table_args__ = (one_of("measure", ("claim", "resolve")), {"sqlite_with_rowid": False})
+    __table_args__ = (one_of("measure", ("claim", "resolve")), one_of("period", ("d", "m")),
+                      {"sqlite_with_rowid": False})
 
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    period: Mapped[str] = mapped_column(String(1), primary_key=True)  # "d" day, "m" month
+    day: Mapped[date] = mapped_column(Date, primary_key=True)  # the month's first for "m"
     measure: Mapped[str] = mapped_column(String(8), primary_key=True)
     ward_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     team_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
