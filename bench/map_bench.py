@@ -1,6 +1,12 @@
 """The coordinator's ward map and dashboard at 1,000, 100,000 and 1,000,000 tickets.
 
     .venv/bin/python bench/map_bench.py [--sizes 1000,100000,1000000] [--rounds 5]
+    .venv/bin/python bench/map_bench.py --sizes 1000000 --keep /tmp/m.sqlite   # built once, reused
+    .venv/bin/python bench/map_bench.py --sizes 1000000 --keep postgresql://127.0.0.1/map_bench
+
+With --keep, the database (a SQLite file, or an existing empty PostgreSQL database) is
+built on the first run and reused, migrated to the newest revision, on later ones;
+--pages dashboard,map-median times only those (and the baseline).
 
 For each size: a fresh SQLite file in a temporary folder, migrated and seeded with the
 city, then N tickets written with core INSERTs in batches of 10,000 (executemany), then
