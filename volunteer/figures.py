@@ -1,8 +1,9 @@
 """Figures for coordinators: per ward and per team, aggregated in SQL so the cost does
-not grow with what is drawn. Plain values in, plain values out; nothing is written.
+not grow with what is drawn. Plain values in, plain values out; nothing is written but
+the medians' histogram (record_durations, rebuild_durations).
 
 Medians of the time to claim and to resolve are read from `duration_counts`, a
-histogram per local day of creation, ward, team, category and campaign, kept by
+histogram per local day (and month) of creation, ward, team, category and campaign, kept by
 `record_durations` in the transaction of each step that changes a ticket's times or
 place (`tickets.apply_transition`). A median from it is the middle of 0.1-hour /
 0.1-day steps: what the page shows (rounded to 0.1) is right, or one step off when the
@@ -357,9 +358,9 @@ def duration_medians(filters: Filters = Filters(), now: datetime | None = None,
     for ward_id, team_id, measure, bucket, n in rows:
         add(ward_id, team_id, measure, bucket, int(n))
     result: dict = {}
-    for dim, measures in counts.items():
+    for dim, per_measure in counts.items():
         result[dim] = {}
-        for measure, per_key in measures.items():
+        for measure, per_key in per_measure.items():
             result[dim][measure] = {}
             for key, histogram in per_key.items():
                 middle = _middle(histogram)
