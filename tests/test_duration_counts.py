@@ -297,3 +297,24 @@ def test_dashboard_shows_the_histogram_medians_and_says_they_are_approximate(app
     assert shown == "5,5"  # Vietnamese decimal comma: hours 1, 3, 8, 20
     assert 'id="median-note"' in html
     assert claim_cell(f"/coordinator/dashboard?category={vneid}")[0] == "3,0"  # 1, 3, 20
+
+
+def test_attention_list_merges_statuses_in_idle_order(ctx):
+    """Held tickets idle the longest come first whether claimed or in progress: the
+    per-status reads, merged, give what one ordered read of both statuses gives."""
+    volunteer = Actor.for_user(make_user("volunteer", "19333"))
+    for n in range(8):
+        created = NOW - timedelta(days=20 - n)
+        t = filed("19333", at=created)
+        tickets.apply_transition(t, "claim", volunteer, now=created + timedelta(hours=n % 3))
+        if n % 2:
+            tickets.apply_transition(t, "start", volunteer, now=created + timedelta(hours=5 - n % 4))
+    idle = [item.ticket_id for item in figures.needs_attention(now=NOW, limit=5) if item.reason == "idle"]
+    direct = db.session.scalars(
+        select(Ticket.id).where(Ticket.status.in_(("claimed", "in_progress")),
+                                Ticket.updated_at < NOW - figures.HELD_IDLE_AFTER)
+        .order_by(Ticket.updated_at, Ticket.id).limit(5)).all()
+    assert idle == direct and len(idle) == 5
+    statuses = {db.session.get(Ticket, i).status for i in idle}
+    assert statuses == {"claimed", "in_progress"}
+    assert figures.attention_counts(now=NOW)["idle"] == 8

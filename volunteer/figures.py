@@ -17,7 +17,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, cast, delete, func, literal, literal_column, or_, select, union_all
+from sqlalchemy import cast, delete, func, literal, literal_column, or_, select, union_all
 from sqlalchemy import BigInteger, Integer
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -449,42 +449,56 @@ class AttentionItem:
     since: datetime
 
 
-def _attention_conditions(now: datetime) -> dict:
-    """updated_at moves with every step (a contact attempt too): it is the last activity."""
+def _attention_conditions(now: datetime) -> dict[str, tuple[tuple[str, ...], list]]:
+    """{reason: (statuses, further conditions)}. updated_at moves with every step (a
+    contact attempt too): it is the last activity."""
     return {
-        "unclaimed": and_(Ticket.status == Status.NEW, Ticket.updated_at < now - UNCLAIMED_AFTER),
-        "idle": and_(Ticket.status.in_(HELD),
-                     Ticket.updated_at < now - HELD_IDLE_AFTER),
-        "escalated": Ticket.status == Status.ESCALATED,
-        "reopened": and_(Ticket.status.in_(OPEN), Ticket.reopen_count > 0),
+        "unclaimed": ((Status.NEW,), [Ticket.updated_at < now - UNCLAIMED_AFTER]),
+        "idle": (tuple(s for s in OPEN_IN_ORDER if s in HELD),
+                 [Ticket.updated_at < now - HELD_IDLE_AFTER]),
+        "escalated": ((Status.ESCALATED,), []),
+        "reopened": (OPEN_IN_ORDER, [Ticket.reopen_count > 0]),
     }
 
 
 def attention_counts(filters: Filters = Filters(), now: datetime | None = None) -> dict[str, int]:
-    """How many tickets each reason holds (a ticket may fall under two)."""
+    """How many tickets each reason holds (a ticket may fall under two); from the
+    (status, updated_at, reopen_count) index alone."""
     now = now or utcnow()
     return {
         reason: db.session.scalar(
-            select(func.count()).select_from(Ticket).where(condition, *ticket_conditions(filters))) or 0
-        for reason, condition in _attention_conditions(now).items()
+            select(func.count()).select_from(Ticket)
+            .where(Ticket.status.in_(statuses), *extra, *ticket_conditions(filters))) or 0
+        for reason, (statuses, extra) in _attention_conditions(now).items()
     }
 
 
 def needs_attention(filters: Filters = Filters(), now: datetime | None = None,
                     limit: int = ATTENTION_LIMIT) -> list[AttentionItem]:
-    """Tickets a coordinator should look at, the `limit` longest-idle of each reason."""
+    """Tickets a coordinator should look at, the `limit` longest-idle of each reason.
+
+    Per status, the `limit` first of the (status, updated_at) index, merged: a reason
+    with two statuses would otherwise fetch and sort every held ticket to keep ten."""
     now = now or utcnow()
-    reasons = _attention_conditions(now)
     found: list[AttentionItem] = []
     seen: set[int] = set()
-    for reason, condition in reasons.items():
-        rows = db.session.execute(
-            select(Ticket.id, Ticket.reference, Ticket.status, Ward.name, Team.name,
+    for reason, (statuses, extra) in _attention_conditions(now).items():
+        per_status = [
+            select(Ticket.id, Ticket.reference, Ticket.status, Ticket.ward_id, Ticket.team_id,
                    Ticket.updated_at)
-            .outerjoin(Ward, Ward.id == Ticket.ward_id)
-            .outerjoin(Team, Team.id == Ticket.team_id)
-            .where(condition, *ticket_conditions(filters))
+            .where(Ticket.status == status, *extra, *ticket_conditions(filters))
             .order_by(Ticket.updated_at, Ticket.id)
+            .limit(limit)
+            .subquery()
+            for status in statuses
+        ]
+        merged = union_all(*(select(part) for part in per_status)).subquery()
+        rows = db.session.execute(
+            select(merged.c.id, merged.c.reference, merged.c.status, Ward.name, Team.name,
+                   merged.c.updated_at)
+            .outerjoin(Ward, Ward.id == merged.c.ward_id)
+            .outerjoin(Team, Team.id == merged.c.team_id)
+            .order_by(merged.c.updated_at, merged.c.id)
             .limit(limit)
         ).all()
         for ticket_id, reference, status, ward, team, since in rows:
