@@ -318,3 +318,20 @@ def test_attention_list_merges_statuses_in_idle_order(ctx):
     statuses = {db.session.get(Ticket, i).status for i in idle}
     assert statuses == {"claimed", "in_progress"}
     assert figures.attention_counts(now=NOW)["idle"] == 8
+
+
+def test_rebuild_command_recounts_a_histogram_gone_wrong(app):
+    """`flask tickets rebuild-durations` puts back what the steps had written, after
+    the table was emptied and a stray cell added."""
+    with app.app_context():
+        make_history()
+        db.session.commit()
+        kept = histogram()
+        db.session.execute(DurationCount.__table__.delete())
+        figures.record_durations([], [(figures.DAY, date(2026, 1, 1), figures.CLAIM, 1, 1, 1, 0, 5)])
+        db.session.commit()
+        assert histogram() != kept
+    result = app.test_cli_runner().invoke(args=["tickets", "rebuild-durations"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert histogram() == kept
