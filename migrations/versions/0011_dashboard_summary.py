@@ -10,8 +10,9 @@ the tickets themselves, that is four sorts of about 230,000 rows at a million ti
 (1.6 s of the dashboard's 2 s on SQLite). `duration_counts` keeps, per local day of
 creation, ward, team, category and campaign, how many tickets took each 0.1 hour to be
 claimed and each 0.1 day to be first resolved (and the same per month, so that a
-window reads its whole months from a thirtieth of the rows); `figures.record_durations` keeps it in
-the transaction of each step. Filled here from the tickets already stored, with the
+window reads its whole months from a thirtieth of the rows); `figures.record_durations`
+keeps it in the transaction of each step. Two indexes on status let the dashboard's
+counts and "needs attention" read no table row. Filled here from the tickets already stored, with the
 same integer arithmetic as `figures.whole_seconds` / `figures.step_of` (whole seconds,
 the nearest step, half rounding up) and the local day of Asia/Ho_Chi_Minh (UTC+7, no
 daylight saving).
