@@ -1,6 +1,12 @@
 """The coordinator's ward map and dashboard at 1,000, 100,000 and 1,000,000 tickets.
 
     .venv/bin/python bench/map_bench.py [--sizes 1000,100000,1000000] [--rounds 5]
+    .venv/bin/python bench/map_bench.py --sizes 1000000 --keep /tmp/m.sqlite   # built once, reused
+    .venv/bin/python bench/map_bench.py --sizes 1000000 --keep postgresql://127.0.0.1/map_bench
+
+With --keep, the database (a SQLite file, or an existing empty PostgreSQL database) is
+built on the first run and reused, migrated to the newest revision, on later ones;
+--pages dashboard,map-median times only those (and the baseline).
 
 For each size: a fresh SQLite file in a temporary folder, migrated and seeded with the
 city, then N tickets written with core INSERTs in batches of 10,000 (executemany), then
@@ -37,11 +43,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import insert, select, text  # noqa: E402
+from sqlalchemy import func, insert, select, text  # noqa: E402
 
-from volunteer import create_app, geo, user_sessions  # noqa: E402
+from volunteer import create_app, figures, geo, user_sessions  # noqa: E402
 from volunteer.extensions import db  # noqa: E402
 from volunteer.clock import utcnow  # noqa: E402
+from volunteer.config import normalize_database_url  # noqa: E402
 from volunteer.models import Category, Team, Ticket, User, Ward, team_wards  # noqa: E402
 from volunteer.seeding import seed_city  # noqa: E402
 
@@ -52,14 +59,43 @@ MIX = (("new", 15), ("claimed", 7), ("in_progress", 5), ("escalated", 3), ("reso
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
 
-def make_app(path: Path):
+def database_url(target) -> str:
+    """A SQLite file's path, or a database URL (postgresql://…) as given."""
+    return str(target) if "://" in str(target) else f"sqlite:///{target}"
+
+
+def make_app(target):
     return create_app({
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+        "SQLALCHEMY_DATABASE_URI": database_url(target),
         "SECRET_KEY": "bench-" + uuid.uuid4().hex,
+        "PUBLIC_BASE_URL": "http://localhost",  # required with PostgreSQL
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
         "SESSION_COOKIE_SECURE": False,
     })
+
+
+def has_tickets(target) -> bool:
+    from sqlalchemy import create_engine
+
+    if "://" not in str(target) and not Path(target).exists():
+        return False
+    engine = create_engine(normalize_database_url(database_url(target)))
+    try:
+        with engine.connect() as connection:
+            return bool(connection.execute(text("SELECT count(*) FROM tickets")).scalar())
+    except Exception:  # no such table yet: build it
+        return False
+    finally:
+        engine.dispose()
+
+
+def size_of(target) -> str:
+    if "://" not in str(target):
+        return f"{Path(target).stat().st_size / 1e6:.0f} MB file"
+    with db.engine.connect() as connection:
+        size = connection.execute(text("SELECT pg_database_size(current_database())")).scalar()
+    return f"{size / 1e6:.0f} MB PostgreSQL database"
 
 
 def reference(n: int) -> str:
@@ -122,16 +158,23 @@ def fill(count: int, seed: int = 7) -> float:
             rows = []
     if rows:
         db.session.execute(insert(table), rows)
+    figures.rebuild_durations()  # core INSERTs bypass the steps that keep it
     db.session.commit()
-    db.session.execute(text("ANALYZE"))
-    db.session.commit()
+    if db.engine.dialect.name == "postgresql":
+        # What autovacuum does soon after a load: statistics, and the visibility map
+        # that lets PostgreSQL answer from an index alone.
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("VACUUM ANALYZE"))
+    else:
+        db.session.execute(text("ANALYZE"))
+        db.session.commit()
     return time.perf_counter() - started
 
 
-def prepare(path: Path, count: int):
+def prepare(target, count: int):
     from flask_migrate import upgrade
 
-    app = make_app(path)
+    app = make_app(target)
     with app.app_context():
         upgrade()
         seed_city(geo.load_city(app.config["CITY_FILE"]))
@@ -160,10 +203,28 @@ def timed(client, url: str) -> tuple[float, int]:
     return elapsed, len(response.get_data())
 
 
-def run(count: int, rounds: int) -> None:
-    folder = Path(tempfile.mkdtemp(prefix="map-bench-"))
+def reuse(target):
+    """The app on a database an earlier run kept, and its coordinator."""
+    app = make_app(target)
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()  # a database kept before a new migration gets it (and its backfill)
+        coordinator = db.session.scalar(select(User).where(User.role == "coordinator"))
+        user_sessions.open_session(coordinator)
+        db.session.commit()
+        coordinator_id = coordinator.get_id()
+    return app, coordinator_id, 0.0
+
+
+def run(count: int, rounds: int, keep: str | None = None, only: str | None = None) -> None:
+    folder = None if keep else Path(tempfile.mkdtemp(prefix="map-bench-"))
+    database = keep or folder / "bench.sqlite"
     try:
-        app, coordinator_id, fill_seconds = prepare(folder / "bench.sqlite", count)
+        if keep and has_tickets(keep):
+            app, coordinator_id, fill_seconds = reuse(keep)
+        else:
+            app, coordinator_id, fill_seconds = prepare(database, count)
         client = app.test_client()
         with client.session_transaction() as session:
             session["_user_id"] = coordinator_id
@@ -171,6 +232,8 @@ def run(count: int, rounds: int) -> None:
         pages = {"trivial": "/healthz", "map": "/coordinator/",
                  "map-median": "/coordinator/?measure=median_resolve",
                  "dashboard": "/coordinator/dashboard"}
+        if only:
+            pages = {name: url for name, url in pages.items() if name in ("trivial", *only.split(","))}
         times = {name: [] for name in pages}
         sizes = {}
         for name, url in pages.items():  # warm caches and the geography once
@@ -181,8 +244,10 @@ def run(count: int, rounds: int) -> None:
                 times[name].append(elapsed)
                 sizes[name] = size
         base = statistics.median(times["trivial"])
-        print(f"\n{count:>9,} tickets (filled in {fill_seconds:.1f} s, "
-              f"{(folder / 'bench.sqlite').stat().st_size / 1e6:.0f} MB file)")
+        with app.app_context():
+            size = size_of(database)
+            count = db.session.scalar(select(func.count(Ticket.id)))
+        print(f"\n{count:>9,} tickets (filled in {fill_seconds:.1f} s, {size})")
         print(f"  {'page':<11}{'median ms':>10}{'max ms':>9}{'× trivial':>11}{'bytes':>11}")
         for name in pages:
             median = statistics.median(times[name])
@@ -192,18 +257,24 @@ def run(count: int, rounds: int) -> None:
             db.session.remove()
             db.engine.dispose()
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,100000,1000000")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--keep", metavar="FILE_OR_URL",
+                        help="a SQLite file, or an empty PostgreSQL database's URL, to build once "
+                             "and reuse on later runs (one size only)")
+    parser.add_argument("--pages", help="comma list of pages to time (default: all)")
     args = parser.parse_args()
     logging.disable(logging.INFO)
-    print(f"map bench, SQLite, {datetime.now():%Y-%m-%d %H:%M}")
+    engine = "PostgreSQL" if args.keep and args.keep.startswith("postgres") else "SQLite"
+    print(f"map bench, {engine}, {datetime.now():%Y-%m-%d %H:%M}")
     for size in (int(s) for s in args.sizes.split(",")):
-        run(size, args.rounds)
+        run(size, args.rounds, args.keep, args.pages)
 
 
 if __name__ == "__main__":

@@ -234,6 +234,11 @@ class Ticket(db.Model):
               "claimed_at", "first_resolved_at"),
         Index("ix_tickets_resolved_figures", "resolved_at", "status", "ward_id", "team_id",
               "category_id"),
+        # What needs a coordinator's eye: by status, the longest idle first (updated_at is
+        # the last activity), and reopened ones counted from the index alone (migration 0011).
+        Index("ix_tickets_status_updated", "status", "updated_at", "reopen_count"),
+        # Open tickets per ward or team and status, and the oldest: the index alone.
+        Index("ix_tickets_status_place_created", "status", "ward_id", "team_id", "created_at"),
         one_of("status", Status),
         one_of("channel", Channel),
         one_of("location_source", LocationSource),
@@ -488,3 +493,28 @@ class AlertPreference(db.Model):
     # Local hours (Asia/Ho_Chi_Minh), from inclusive to exclusive; both empty: any hour.
     from_hour: Mapped[int | None] = mapped_column(Integer)
     to_hour: Mapped[int | None] = mapped_column(Integer)
+
+
+class DurationCount(db.Model):
+    """How many tickets took how long: a histogram of the time to claim and to first
+    resolve, per local day (and month) of creation, ward, team, category and campaign, so the
+    coordinators' medians read a few thousand cells instead of every ticket of the
+    window. Kept by `figures.record_durations` in the transaction of the step that
+    changes a ticket's times or place; `figures.rebuild_durations` refills it.
+
+    0 stands for "none" in ward_id, team_id and campaign_id (they are key columns).
+    `bucket` is the duration in steps of 0.1 hour (claim) or 0.1 day (resolve)."""
+
+    __tablename__ = "duration_counts"
+    __table_args__ = (one_of("measure", ("claim", "resolve")), one_of("period", ("d", "m")),
+                      {"sqlite_with_rowid": False})
+
+    period: Mapped[str] = mapped_column(String(1), primary_key=True)  # "d" day, "m" month
+    day: Mapped[date] = mapped_column(Date, primary_key=True)  # the month's first for "m"
+    measure: Mapped[str] = mapped_column(String(8), primary_key=True)
+    ward_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    team_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    category_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    campaign_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    bucket: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    n: Mapped[int] = mapped_column(Integer, default=0)

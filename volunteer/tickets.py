@@ -9,7 +9,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
-from . import catalog, lifecycle
+from . import catalog, figures, lifecycle
 from .geo import geography
 from .extensions import db, insert_unless_taken
 from .clock import utcnow
@@ -222,6 +222,15 @@ def apply_transition(
         Ticket.assignee_id.is_(None) if ticket.assignee_id is None
         else Ticket.assignee_id == ticket.assignee_id
     )
+    # A step that moves the ticket in the durations histogram (claim, resolve, another
+    # team or ward) also requires the columns it is counted by to be as read: the cells
+    # it leaves are then exactly the ones computed here, whoever acted meanwhile.
+    moves_durations = any(name in values for name in figures.DURATION_COLUMNS)
+    if moves_durations:
+        before = figures.ticket_cells(ticket)
+        for name in figures.DURATION_COLUMNS:
+            column, value = getattr(Ticket, name), getattr(ticket, name)
+            conditions.append(column.is_(None) if value is None else column == value)
     if action == Action.CLAIM:
         conditions.append(Ticket.team_id == actor.team_id)
     result = db.session.execute(
@@ -249,6 +258,8 @@ def apply_transition(
     db.session.add(event)
     db.session.flush()
     db.session.refresh(ticket)
+    if moves_durations:
+        figures.record_durations(before, figures.ticket_cells(ticket))
     ticket_event_recorded(ticket, event)
     return event
 

@@ -2,7 +2,7 @@
 
 - seed.py: `flask seed` (a city's wards, teams and categories; `--demo` for a tour);
 - users.py: `flask users create|deactivate`;
-- tickets.py: `flask tickets release-stale|remind-resolved`;
+- tickets.py: `flask tickets release-stale|remind-resolved|rebuild-durations`;
 - apikeys.py: `flask apikeys create|list|revoke` (Open311 clients);
 - ops.py: `flask backup`, `flask restore`, `flask privacy purge`;
 - worker.py: `flask worker` (delivers the notifications' outbox);

@@ -1,5 +1,5 @@
 """`flask tickets release-stale` and `flask tickets remind-resolved`: run them from cron
-(hourly is plenty)."""
+(hourly is plenty). `flask tickets rebuild-durations` recounts the medians' histogram."""
 import click
 from flask.cli import with_appcontext
 
@@ -37,3 +37,16 @@ def remind_resolved_command():
     reminded = remind_unanswered()
     db.session.commit()
     click.echo(f"reminded {reminded} resident(s)")
+
+
+@tickets_group.command("rebuild-durations")
+@with_appcontext
+def rebuild_durations_command():
+    """Recount the histogram behind the dashboard's medians from the tickets (after
+    tickets were written around the app, e.g. by hand in SQL)."""
+    from ..figures import rebuild_durations
+    from ..models import DurationCount
+
+    rebuild_durations()
+    db.session.commit()
+    click.echo(f"{db.session.query(DurationCount).count()} cell(s)")

@@ -85,8 +85,9 @@ def ward_map():
 def dashboard():
     form = _filter_form()
     filters = _valid_filters(form)
-    wards = figures.ward_figures(filters)
-    teams = figures.team_figures(filters)
+    durations = figures.duration_medians(filters)
+    wards = figures.ward_figures(filters, durations=durations)
+    teams = figures.team_figures(filters, durations=durations)
     language = current_language()
     categories = catalog.categories(include_inactive=True)
     weekly = figures.weekly(filters)
