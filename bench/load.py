@@ -349,6 +349,7 @@ def resident_form(csrf: str, info: dict) -> dict:
         "category": random.choice(info["categories"]),
         "description": "Cần hướng dẫn cài đặt và kích hoạt ứng dụng",
         "consent": "y",
+        "notify_channel": "sms",  # checked by default, so a browser sends it
         "submission_key": "bench" + uuid.uuid4().hex,
         "lat": "", "lon": "", "location_source": "", "via": "",
     }
