@@ -144,6 +144,18 @@ TICKET_PAGE_LOADS = (
 )
 
 
+# Team labels (a gettext and a name parsed per team) made once per language and team list.
+_team_labels: dict[str, tuple] = {}
+
+
+def _active_team_labels() -> list[tuple[int, str]]:
+    teams, language = catalog.active_teams(), current_language()
+    kept = _team_labels.get(language)
+    if kept is None or kept[0] is not teams:  # the catalog reloaded: label again
+        kept = _team_labels[language] = (teams, [(team_id, team_label(name)) for team_id, name in teams])
+    return kept[1]
+
+
 @bp.route("/tickets/<int:ticket_id>")
 @coordinator_required
 def ticket(ticket_id):
@@ -152,16 +164,15 @@ def ticket(ticket_id):
         abort(404)
     actions = available_actions(ticket.status, {Relation.COORDINATOR})
     # Choices come from the process's reference data (no query); the POSTs that act on
-    # them validate against the database.
-    reassign = ReassignForm()
-    if "reassign" in actions:
-        reassign.team.choices = [(team_id, team_label(name)) for team_id, name in catalog.active_teams()
-                                 if team_id != ticket.team_id]
-    ward_form = WardForm()
+    # them validate against the database. The team select is written out in the
+    # template (WTForms' widget cost more than the rest of the forms together).
+    teams = [c for c in _active_team_labels() if c[0] != ticket.team_id] if "reassign" in actions else []
+    ward_form = None
     if "set_ward" in actions:
+        ward_form = WardForm()
         ward_form.ward.choices = [(w.id, w.name) for w in catalog.wards() if w.is_routing_area]
     return render_template(
-        "coordinator/ticket.html", ticket=ticket, reassign=reassign, merge=MergeForm(),
+        "coordinator/ticket.html", ticket=ticket, teams=teams, merge=MergeForm(),
         ward_form=ward_form, note_form=NoteForm(), actions=actions,
         suggestions=duplicates.suggest(ticket), messages=reports.messages_of(ticket.id),
     )
