@@ -36,6 +36,7 @@ import sys
 import tempfile
 import time
 import uuid
+from contextlib import contextmanager
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
@@ -64,8 +65,10 @@ def config(uri: str) -> dict:
             "RATELIMIT_STORAGE_URI": "memory://"}
 
 
-def prepare(uri: str, tickets: int) -> dict:
-    """Migrate, seed, fill; return the volunteer to sign in as and the tickets to claim."""
+def build(uri: str, tickets: int, extra=None) -> float:
+    """Migrate, seed the city and the demo staff, add `tickets` tickets with the bulk code
+    of `flask seed --demo --tickets N`, then `extra(app)` (a bench's own rows), then
+    ANALYZE. Returns the seconds the filling took. Shared with bench/ticket_page.py."""
     from flask_migrate import upgrade
 
     app = create_app(config(uri))
@@ -77,6 +80,9 @@ def prepare(uri: str, tickets: int) -> dict:
         started = time.perf_counter()
         demo.bulk_tickets(tickets)
         db.session.commit()
+        if extra is not None:
+            extra(app)
+            db.session.commit()
         if db.engine.dialect.name == "postgresql":
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 conn.execute(text("VACUUM ANALYZE"))
@@ -84,6 +90,42 @@ def prepare(uri: str, tickets: int) -> dict:
             db.session.execute(text("ANALYZE"))
             db.session.commit()
         filled = time.perf_counter() - started
+        db.session.remove()
+        db.engine.dispose()
+    return filled
+
+
+@contextmanager
+def bench_database(backend: str, label: str):
+    """A database of the bench's own: a SQLite file in a temporary folder, or PostgreSQL
+    database volunteer_bench_<label>_<pid> on BENCH_ADMIN_URL; removed on exit."""
+    if backend == "sqlite":
+        folder = tempfile.mkdtemp(prefix=f"volunteer-{label}-bench-")
+        try:
+            yield f"sqlite:///{folder}/bench.sqlite"
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        return
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    admin = make_url(normalize_database_url(ADMIN_URL))
+    name = f"volunteer_bench_{label}_{os.getpid()}"
+    dsn = admin.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield admin.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def prepare(uri: str, tickets: int) -> dict:
+    """Build the database; return the volunteer to sign in as and the tickets to claim."""
+    filled = build(uri, tickets)
+    app = create_app(config(uri))
+    with app.app_context():
         team_id, backlog = db.session.execute(
             select(Ticket.team_id, func.count()).where(Ticket.status == "new")
             .group_by(Ticket.team_id).order_by(func.count().desc()).limit(1)
@@ -242,32 +284,12 @@ def run_gunicorn(uri: str, info: dict, requests: int) -> dict[str, list[float]]:
 
 
 def bench(backend: str, tickets: int, requests: int) -> None:
-    folder = None
-    if backend == "sqlite":
-        folder = tempfile.mkdtemp(prefix="volunteer-queue-bench-")
-        uri, cleanup = f"sqlite:///{folder}/bench.sqlite", lambda: shutil.rmtree(folder, ignore_errors=True)
-    else:
-        import psycopg
-        from sqlalchemy.engine import make_url
-
-        admin = make_url(normalize_database_url(ADMIN_URL))
-        name = f"volunteer_bench_queue_{os.getpid()}"
-        dsn = admin.set(drivername="postgresql").render_as_string(hide_password=False)
-        with psycopg.connect(dsn, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        uri = admin.set(database=name).render_as_string(hide_password=False)
-
-        def cleanup():
-            with psycopg.connect(dsn, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    try:
+    with bench_database(backend, "queue") as uri:
         info = prepare(uri, tickets)
         print(f"\n{backend}: {info['total']} tickets (filled in {info['filled']:.1f} s); "
               f"the volunteer's team has {info['backlog']} waiting, {info['open']} open")
         report("test client (in process)", run_test_client(uri, info, requests))
         report("gunicorn, 1 sync worker, HTTP on loopback", run_gunicorn(uri, info, requests))
-    finally:
-        cleanup()
 
 
 def main() -> None:

@@ -2,11 +2,12 @@
 from flask import Flask
 
 from . import config as config_module
+from .pipeline import App
 
 
-def create_app(config: dict | None = None) -> Flask:
+def create_app(config: dict | None = None) -> App:
     """Build the app. Never migrates, seeds or reaches the network."""
-    app = Flask(__name__, instance_relative_config=True)
+    app = App(__name__, instance_relative_config=True)
     app.config.update(config_module.from_environment(app.instance_path, given=config or {}))
     app.config.update(config or {})
     register_extensions(app)
@@ -82,7 +83,9 @@ def register_commands(app: Flask) -> None:
     register(app)
 
 
-def register_request_hooks(app: Flask) -> None:
+def register_request_hooks(app: App) -> None:
+    """Last, so they wrap everything: the request id and log line, the security headers;
+    the probes' short way (pipeline.py) runs only these two."""
     from .requestlog import register as register_request_log
     from .security import register
 

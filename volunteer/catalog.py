@@ -58,6 +58,7 @@ class _Catalog:
     active_categories: tuple[CategoryEntry, ...]  # display order
     teams_by_ward: dict[int, tuple[int, ...]]  # active teams covering a ward, by id
     team_names: dict[int, str]  # every team, by id
+    active_teams: tuple[tuple[int, str], ...]  # (id, name) by name
 
 
 def _load() -> _Catalog:
@@ -71,7 +72,8 @@ def _load() -> _Catalog:
             select(Category).where(Category.active.is_(True)).order_by(Category.position, Category.id)
         )
     )
-    team_names = dict(db.session.execute(select(Team.id, Team.name)).all())
+    teams = db.session.execute(select(Team.id, Team.name, Team.active).order_by(Team.name, Team.id)).all()
+    team_names = {team.id: team.name for team in teams}
     teams_by_ward: dict[int, list[int]] = {}
     for ward_id, team_id in db.session.execute(
         select(team_wards.c.ward_id, Team.id)
@@ -89,6 +91,7 @@ def _load() -> _Catalog:
         active_categories=categories,
         teams_by_ward={ward_id: tuple(ids) for ward_id, ids in teams_by_ward.items()},
         team_names=team_names,
+        active_teams=tuple((team.id, team.name) for team in teams if team.active),
     )
 
 
@@ -140,6 +143,11 @@ def teams_covering(ward_id: int) -> tuple[int, ...]:
 
 def team_name(team_id: int | None) -> str | None:
     return _catalog().team_names.get(team_id) if team_id is not None else None
+
+
+def active_teams() -> tuple[tuple[int, str], ...]:
+    """(id, name) of the active teams, by name."""
+    return _catalog().active_teams
 
 
 def active_categories() -> tuple[CategoryEntry, ...]:

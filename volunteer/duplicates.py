@@ -18,7 +18,7 @@ from sqlalchemy import Select, select
 from . import tickets
 from .extensions import db
 from .lifecycle import OPEN, Action, Status, TransitionIncomplete
-from .models import Ticket
+from .models import MEASURED_POSITION_CLAUSE, Ticket
 from .references import clean_reference
 from .vocabulary import MEASURED_POSITIONS
 
@@ -41,11 +41,20 @@ def suggest(ticket: Ticket) -> list[tuple[Ticket, str]]:
             found[other.id] = (other, "phone")
     if has_measured_position(ticket):
         for other in db.session.scalars(nearby_candidates(ticket)):
-            if other.id in found:
-                continue
-            if geodesic((ticket.lat, ticket.lon), (other.lat, other.lon)).meters <= NEAR_METRES:
+            if other.id not in found and _within(ticket, other, NEAR_METRES):
                 found[other.id] = (other, "nearby")
     return sorted(found.values(), key=lambda pair: pair[0].created_at, reverse=True)[:LIMIT]
+
+
+def _within(ticket: Ticket, other: Ticket, metres: float) -> bool:
+    """The exact geodesic distance decides, but only near the edge: a flat-earth
+    estimate (well within 1 % at 50 m) settles the clear cases without geopy's series."""
+    dlat = (other.lat - ticket.lat) * _METRES_PER_DEGREE
+    dlon = (other.lon - ticket.lon) * _METRES_PER_DEGREE * math.cos(math.radians(ticket.lat))
+    estimate = math.hypot(dlat, dlon)
+    if estimate < metres * 0.97 or estimate > metres * 1.03:
+        return estimate < metres
+    return geodesic((ticket.lat, ticket.lon), (other.lat, other.lon)).meters <= metres
 
 
 def has_measured_position(ticket: Ticket) -> bool:
@@ -55,14 +64,19 @@ def has_measured_position(ticket: Ticket) -> bool:
 def nearby_candidates(ticket: Ticket) -> Select:
     """Tickets of the same category with a measured position in a box around this one's,
     from the last 14 days: a range of the partial index ix_tickets_measured_position
-    (category, then a band of latitude; longitude and date read from the index)."""
+    (category, then a band of latitude; longitude and date read from the index).
+
+    The measured-positions condition is the index's own predicate, as literal SQL: with
+    the sources as bound parameters SQLite cannot prove that the partial index applies,
+    and walked 14 days of every ticket through another index instead (145 ms at 200,000
+    tickets, against under 1 ms through this one)."""
     dlat = NEAR_METRES / _METRES_PER_DEGREE
     dlon = dlat / max(0.01, math.cos(math.radians(ticket.lat)))
     return (
         select(Ticket)
         .where(
             Ticket.category_id == ticket.category_id,
-            Ticket.location_source.in_(MEASURED_POSITIONS),
+            MEASURED_POSITION_CLAUSE,
             Ticket.lat.between(ticket.lat - dlat, ticket.lat + dlat),
             Ticket.lon.between(ticket.lon - dlon, ticket.lon + dlon),
             Ticket.created_at >= ticket.created_at - NEAR_WINDOW,

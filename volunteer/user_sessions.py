@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from .clock import utcnow
 from .extensions import db
@@ -52,10 +52,10 @@ def user_of(session_id: str) -> User | None:
     user_id, version, token = parts
     if not (user_id.isdigit() and version.isdigit() and token):
         return None
-    row = db.session.get(UserSession, _hash(token))
-    if row is None or row.user_id != int(user_id):
-        return None
-    user = db.session.get(User, row.user_id)
+    # One query for the device's row and its user: every signed-in page pays it.
+    user = db.session.scalar(
+        select(User).join(UserSession, UserSession.user_id == User.id)
+        .where(UserSession.token_hash == _hash(token), User.id == int(user_id)))
     if user is None or not user.active or user.session_version != int(version):
         return None
     user.session_token = token

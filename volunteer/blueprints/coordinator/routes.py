@@ -8,6 +8,7 @@ from flask import Response, abort, flash, redirect, render_template, request, st
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from ... import accounts, catalog, charts, duplicates, exports, figures, tickets
 from ...access import coordinator_required
@@ -15,7 +16,7 @@ from ...extensions import db
 from ...i18n import current_language, team_label
 from ...lifecycle import (STATUS_LABELS, Action, Actor, Relation, Status,
                           available_actions)
-from ...models import Team, Ticket, User, Ward
+from ...models import Team, Ticket, TicketEvent, User, Ward
 from ...notifications import reports
 from ...vocabulary import FIELD_ROLES, Role
 from .. import carry_out
@@ -133,17 +134,46 @@ def _team_choices():
         select(Team).where(Team.active.is_(True)).order_by(Team.name))]
 
 
+# What the coordinator's ticket page shows, read with the ticket: its many-to-one rows
+# in the same query (the ward without its boundary polygon, tens of kilobytes of GeoJSON),
+# its history with each step's author in one more.
+TICKET_PAGE_LOADS = (
+    joinedload(Ticket.category), joinedload(Ticket.team), joinedload(Ticket.assignee),
+    joinedload(Ticket.ward).load_only(Ward.id, Ward.code, Ward.period, Ward.name),
+    joinedload(Ticket.duplicate_of).load_only(Ticket.id, Ticket.reference),
+    selectinload(Ticket.events).joinedload(TicketEvent.actor),
+)
+
+
+# Team labels (a gettext and a name parsed per team) made once per language and team list.
+_team_labels: dict[str, tuple] = {}
+
+
+def _active_team_labels() -> list[tuple[int, str]]:
+    teams, language = catalog.active_teams(), current_language()
+    kept = _team_labels.get(language)
+    if kept is None or kept[0] is not teams:  # the catalog reloaded: label again
+        kept = _team_labels[language] = (teams, [(team_id, team_label(name)) for team_id, name in teams])
+    return kept[1]
+
+
 @bp.route("/tickets/<int:ticket_id>")
 @coordinator_required
 def ticket(ticket_id):
-    ticket = get_ticket_or_404(ticket_id)
-    reassign = ReassignForm()
-    reassign.team.choices = [c for c in _team_choices() if c[0] != ticket.team_id]
-    ward_form = WardForm()
-    ward_form.ward.choices = _ward_choices()
+    ticket = db.session.get(Ticket, ticket_id, options=TICKET_PAGE_LOADS)
+    if ticket is None:
+        abort(404)
     actions = available_actions(ticket.status, {Relation.COORDINATOR})
+    # Choices come from the process's reference data (no query); the POSTs that act on
+    # them validate against the database. The team select is written out in the
+    # template (WTForms' widget cost more than the rest of the forms together).
+    teams = [c for c in _active_team_labels() if c[0] != ticket.team_id] if "reassign" in actions else []
+    ward_form = None
+    if "set_ward" in actions:
+        ward_form = WardForm()
+        ward_form.ward.choices = [(w.id, w.name) for w in catalog.wards() if w.is_routing_area]
     return render_template(
-        "coordinator/ticket.html", ticket=ticket, reassign=reassign, merge=MergeForm(),
+        "coordinator/ticket.html", ticket=ticket, teams=teams, merge=MergeForm(),
         ward_form=ward_form, note_form=NoteForm(), actions=actions,
         suggestions=duplicates.suggest(ticket), messages=reports.messages_of(ticket.id),
     )

@@ -5,6 +5,7 @@ from flask import Response, current_app, request
 from sqlalchemy import text
 
 from ...extensions import db, limiter
+from ...pipeline import probe
 from . import bp
 
 log = logging.getLogger(__name__)
@@ -50,11 +51,13 @@ def _probes_are_never_limited() -> bool:
 
 
 @bp.route("/healthz")
+@probe
 def healthz():
     return {"status": "ok"}, 200, {"Cache-Control": "no-store"}
 
 
 @bp.route("/readyz")
+@probe
 def readyz():
     checks = {"database": _database_answers()}
     redis_url = current_app.config.get("REDIS_URL")
