@@ -1,0 +1,76 @@
+"""The blank request form, rendered once and kept.
+
+Every resident's first page is the blank form, and WTForms' widgets (fourteen fields,
+the category radios, the ward select) were most of what a GET cost. Blank, the form is
+the same for every resident who reads the same language and arrives through the same
+link (a poster's preselected ward, its `via=qr`), except for two values: the CSRF token
+and the submission key. So the markup is rendered once per (language, ward, channel)
+through the very template a refused POST uses (public/_ask_form.html), with a marker
+where each of those two values goes; a GET fills them in.
+
+The wards and categories behind the choices come from the catalog's copy: when that
+copy changes (a seed, or the catalog's own expiry), the kept markup is dropped with it.
+At most languages × (wards + 1) × 2 entries per process.
+"""
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass, field
+
+from flask import current_app, request
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
+
+from ... import catalog
+from ...i18n import current_language
+
+_KEY = "volunteer.public.blank_form"
+# Random markers, so no label or choice can contain one by chance.
+CSRF_SLOT = f"csrf-slot-{secrets.token_hex(8)}"
+KEY_SLOT = f"key-slot-{secrets.token_hex(8)}"
+_SLOTS = re.compile(f"({CSRF_SLOT}|{KEY_SLOT})")
+
+
+@dataclass
+class _Kept:
+    wards: tuple
+    categories: tuple
+    pages: dict = field(default_factory=dict)
+
+    def still_for(self, wards: tuple, categories: tuple) -> bool:
+        return ((self.wards is wards or self.wards == wards)
+                and (self.categories is categories or self.categories == categories))
+
+
+def blank_form(render, ward_key: str | None, via: str, submission_key: str) -> Markup:
+    """The blank form's markup for this request: `render(ward_key, via, csrf, key)` makes
+    it (once per language, script root, ward and channel), then this request's CSRF
+    token and submission key go into it."""
+    wards, categories = catalog.wards(), catalog.active_categories()
+    kept = current_app.extensions.get(_KEY)
+    if kept is None or not kept.still_for(wards, categories):
+        kept = current_app.extensions[_KEY] = _Kept(wards, categories)
+    page_key = (current_language(), request.script_root, ward_key, via)
+    pieces = kept.pages.get(page_key)
+    csrf = current_app.config.get("WTF_CSRF_ENABLED", True)
+    if pieces is None:
+        markup = str(render(ward_key, via, CSRF_SLOT, KEY_SLOT))
+        pieces = kept.pages[page_key] = _pieces(markup, csrf)
+    values = {KEY_SLOT: str(escape(submission_key))}
+    if csrf:
+        values[CSRF_SLOT] = str(escape(generate_csrf()))
+    # Markup: every piece is our own template's output, and both values are escaped.
+    return Markup("".join([values.get(piece, piece) for piece in pieces]))
+
+
+def _pieces(markup: str, csrf: bool) -> tuple[str, ...]:
+    """The markup cut at its markers: text, marker, text…"""
+    pieces = tuple(_SLOTS.split(markup))
+    if pieces.count(KEY_SLOT) != 1 or pieces.count(CSRF_SLOT) != (1 if csrf else 0):
+        raise RuntimeError("the request form must hold one submission key and one CSRF token")
+    return pieces
+
+
+def forget() -> None:
+    current_app.extensions.pop(_KEY, None)
