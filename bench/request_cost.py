@@ -188,14 +188,38 @@ def _group(kind, port, wards, deadline, threads):
     return sum(results)
 
 
-def throughput(kind: str, port: int, wards: list, seconds: float, connections: int) -> float:
+def server_cpu_seconds(server) -> float:
+    """CPU (user + system) spent so far by the server's workers: the live ones, and the
+    ones gunicorn recycled (max_requests) and reaped, counted in the master's cutime."""
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def stat(pid, fields):
+        try:
+            values = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0
+        return sum(int(values[i]) for i in fields)
+
+    # After the ")" of the command name: utime, stime are fields 12, 13; cutime, cstime 14, 15.
+    live = sum(stat(pid, (11, 12)) for pid in server.workers())
+    return (live + stat(server.process.pid, (13, 14))) / tick
+
+
+def throughput(kind: str, port: int, wards: list, seconds: float, connections: int,
+               server=None) -> tuple[float, float | None]:
+    """Requests per second, and the server's CPU milliseconds per request (None
+    without a server): the second stays put when neighbours load the machine."""
+    cpu_before = server_cpu_seconds(server) if server is not None else 0.0
     started = time.time()
     deadline = started + seconds
     with concurrent.futures.ProcessPoolExecutor(max_workers=2) as pool:
         halves = [connections // 2, connections - connections // 2]
         done = sum(f.result() for f in [pool.submit(_group, kind, port, wards, deadline, n)
                                         for n in halves if n])
-    return done / (time.time() - started)
+    rate = done / (time.time() - started)
+    if server is None or not done:
+        return rate, None
+    return rate, (server_cpu_seconds(server) - cpu_before) / done * 1000
 
 
 def main() -> int:
@@ -243,18 +267,26 @@ def main() -> int:
         bare = load.Server("cost-ceiling", "bench.ceiling_app:app", env)
         servers.append(bare)
         print(f"\n2. gunicorn, 2 sync workers each, {args.connections} connections, "
-              f"{args.seconds:.0f} s per phase (req/s)")
-        rates = {}
-        for kind, port in (("trivial", bare.port), ("healthz", app.port), ("ceiling", bare.port),
-                           ("submit", app.port), ("trivial ", bare.port), ("healthz ", app.port)):
-            rate = throughput(kind.strip(), port, wards, args.seconds, args.connections)
+              f"{args.seconds:.0f} s per phase (req/s; the workers' CPU ms per request)")
+        rates, costs = {}, {}
+        for kind, server in (("trivial", bare), ("healthz", app), ("ceiling", bare),
+                             ("submit", app), ("trivial ", bare), ("healthz ", app)):
+            rate, cost = throughput(kind.strip(), server.port, wards, args.seconds,
+                                    args.connections, server)
             rates.setdefault(kind.strip(), []).append(rate)
-            print(f"  {kind.strip():<10}{rate:>9.0f}", flush=True)
+            costs.setdefault(kind.strip(), []).append(cost)
+            print(f"  {kind.strip():<10}{rate:>9.0f}{cost or 0:>9.2f}", flush=True)
         # Each trivial endpoint twice, interleaved, so a neighbour's burst hits both.
         healthz, trivial = max(rates["healthz"]), max(rates["trivial"])
         submit, ceiling = rates["submit"][0], rates["ceiling"][0]
         print(f"  /healthz to the bare view: {healthz / trivial:.2f}; "
               f"submission to the one-query ceiling: {submit / ceiling:.2f}")
+        # What the ratio would be if the workers' CPU were all that limited them (no
+        # neighbours, no clients on the same cores): steadier than the rates here.
+        submit_cost, ceiling_cost = costs["submit"][0], costs["ceiling"][0]
+        if submit_cost and ceiling_cost:
+            print(f"  by the workers' CPU per request: submission {submit_cost:.2f} ms, "
+                  f"ceiling {ceiling_cost:.2f} ms, ratio {ceiling_cost / submit_cost:.2f}")
         if healthz < OVERHEAD_FLOOR * trivial:
             failures.append(f"/healthz at {healthz / trivial:.0%} of the bare view")
         if submit < SUBMISSION_FLOOR * ceiling:

@@ -10,15 +10,17 @@ where each of those two values goes; a GET fills them in.
 
 The wards and categories behind the choices come from the catalog's copy: when that
 copy changes (a seed, or the catalog's own expiry), the kept markup is dropped with it.
-At most languages × (wards + 1) × 2 entries per process.
+At most languages × (wards + 1) × 2 entries per process. The page's scripts (their
+labels) are kept once per language beside them.
 """
 from __future__ import annotations
 
 import re
 import secrets
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
-from flask import current_app, request
+from flask import current_app, render_template, request
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
@@ -43,25 +45,35 @@ class _Kept:
                 and (self.categories is categories or self.categories == categories))
 
 
-def blank_form(render, ward_key: str | None, via: str, submission_key: str) -> Markup:
-    """The blank form's markup for this request: `render(ward_key, via, csrf, key)` makes
-    it (once per language, script root, ward and channel), then this request's CSRF
-    token and submission key go into it."""
+class BlankPage(NamedTuple):
+    content: Markup  # public/_ask_form.html
+    scripts: Markup  # public/_ask_scripts.html
+
+
+def blank_form(render, ward_key: str | None, via: str, submission_key: str) -> BlankPage:
+    """The blank request page's content and scripts for this request: `render(ward_key,
+    via, csrf, key)` makes the content (once per language, script root, ward and
+    channel), then this request's CSRF token and submission key go into it."""
     wards, categories = catalog.wards(), catalog.active_categories()
     kept = current_app.extensions.get(_KEY)
     if kept is None or not kept.still_for(wards, categories):
         kept = current_app.extensions[_KEY] = _Kept(wards, categories)
-    page_key = (current_language(), request.script_root, ward_key, via)
+    language = current_language()
+    page_key = (language, request.script_root, ward_key, via)
     pieces = kept.pages.get(page_key)
     csrf = current_app.config.get("WTF_CSRF_ENABLED", True)
     if pieces is None:
         markup = str(render(ward_key, via, CSRF_SLOT, KEY_SLOT))
         pieces = kept.pages[page_key] = _pieces(markup, csrf)
+    scripts = kept.pages.get((language, request.script_root))
+    if scripts is None:
+        scripts = kept.pages[(language, request.script_root)] = Markup(
+            render_template("public/_ask_scripts.html"))
     values = {KEY_SLOT: str(escape(submission_key))}
     if csrf:
         values[CSRF_SLOT] = str(escape(generate_csrf()))
     # Markup: every piece is our own template's output, and both values are escaped.
-    return Markup("".join([values.get(piece, piece) for piece in pieces]))
+    return BlankPage(Markup("".join([values.get(piece, piece) for piece in pieces])), scripts)
 
 
 def _pieces(markup: str, csrf: bool) -> tuple[str, ...]:

@@ -85,15 +85,22 @@ def _served(response) -> bool:
     return response.status_code != 503
 
 
+@limiter.request_filter
+def _blank_form_is_never_limited() -> bool:
+    """The form's GET has no limit (the one below counts POSTs): said in one comparison,
+    rather than the limiter resolving the route's limits on every GET to find none."""
+    return request.endpoint == "public.ask" and request.method != "POST"
+
+
 @bp.route("/", methods=["GET", "POST"])
 @limiter.limit(_public_form_limit, methods=["POST"], deduct_when=_served)
 def ask():
     if request.method != "POST":
         picked = catalog.ward_by_key(request.args.get("ward"))
-        markup = form_page.blank_form(_render_blank_form, picked.key if picked is not None else None,
-                                      "qr" if request.args.get("via") == "qr" else "",
-                                      uuid.uuid4().hex)
-        return render_template("public/ask.html", form_markup=markup)
+        blank = form_page.blank_form(_render_blank_form, picked.key if picked is not None else None,
+                                     "qr" if request.args.get("via") == "qr" else "",
+                                     uuid.uuid4().hex)
+        return render_template("public/ask.html", blank=blank)
     form = _request_form()
     if form.validate_on_submit():
         lat, lon = form.coordinates()
