@@ -13,7 +13,10 @@ A database of its own (a temporary SQLite file, the embedded default; or
    access log on), closed-loop clients on keep-alive connections in 2 processes:
    `/healthz` against the bare `/trivial`, and `POST /` (each client fetched its CSRF
    token once; every submission from its own address and with a fresh submission key)
-   against `/ceiling` (one indexed query by a unique reference, same database).
+   against `/ceiling` (one indexed query by a unique reference, same database), after
+   a second of each to warm the workers. Beside each rate, the CPU the server's workers
+   spent per request (from /proc): the rates move with whatever else runs on the
+   machine, the CPU per request much less.
 
 Prints each figure and ratio; exits non-zero when a goal of issue 14 is missed: CPU
 per request of the submission round over 3 ms, /healthz under 90 % of the bare view,
@@ -228,6 +231,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=200)
+    parser.add_argument("--cpu-only", action="store_true", help="only the in-process figures")
     parser.add_argument("--profile", type=int, metavar="ROUNDS",
                         help="only profile this many rounds in process (cProfile) and exit")
     args = parser.parse_args()
@@ -258,6 +262,10 @@ def main() -> int:
         submission_cpu = cpu["submission round (GET + POST) per request"]
         if submission_cpu > CPU_BUDGET_MS:
             failures.append(f"submission CPU {submission_cpu:.2f} ms > {CPU_BUDGET_MS} ms")
+        if args.cpu_only:
+            for failure in failures:
+                print(f"MISSED: {failure}")
+            return 1 if failures else 0
 
         env = {"DATABASE_URL": url, "SECRET_KEY": load.SECRET_KEY, "PROXY_HOPS": "1",
                "PUBLIC_BASE_URL": load.PUBLIC_BASE_URL,
@@ -268,6 +276,10 @@ def main() -> int:
         servers.append(bare)
         print(f"\n2. gunicorn, 2 sync workers each, {args.connections} connections, "
               f"{args.seconds:.0f} s per phase (req/s; the workers' CPU ms per request)")
+        # A worker's first submission loads the city's geography (its first read, nothing):
+        # a second of each before measuring, as a worker serves 5,000 requests in its life.
+        for kind, server in (("submit", app), ("ceiling", bare)):
+            throughput(kind, server.port, wards, 1, args.connections)
         rates, costs = {}, {}
         for kind, server in (("trivial", bare), ("healthz", app), ("ceiling", bare),
                              ("submit", app), ("trivial ", bare), ("healthz ", app)):
