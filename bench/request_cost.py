@@ -13,8 +13,8 @@ A database of its own (a temporary SQLite file, the embedded default; or
    access log on), closed-loop clients on keep-alive connections in 2 processes:
    `/healthz` against the bare `/trivial`, and `POST /` (each client fetched its CSRF
    token once; every submission from its own address and with a fresh submission key)
-   against `/ceiling` (one indexed query by a unique reference, same database), after
-   a second of each to warm the workers. Beside each rate, the CPU the server's workers
+   against `/ceiling` (one indexed query by a unique reference, same database), each
+   phase after 3 unmeasured seconds of the same requests (fresh workers warm up). Beside each rate, the CPU the server's workers
    spent per request (from /proc): the rates move with whatever else runs on the
    machine, the CPU per request much less.
 
@@ -44,6 +44,7 @@ import load  # noqa: E402  (the HTTP client, gunicorn servers, PostgreSQL databa
 CPU_BUDGET_MS = 3.0
 OVERHEAD_FLOOR = 0.90
 SUBMISSION_FLOOR = 0.50
+WARM_SECONDS = 3
 
 
 def resident_form(csrf: str, wards: list[str]) -> dict:
@@ -276,13 +277,14 @@ def main() -> int:
         servers.append(bare)
         print(f"\n2. gunicorn, 2 sync workers each, {args.connections} connections, "
               f"{args.seconds:.0f} s per phase (req/s; the workers' CPU ms per request)")
-        # A worker's first submission loads the city's geography (its first read, nothing):
-        # a second of each before measuring, as a worker serves 5,000 requests in its life.
-        for kind, server in (("submit", app), ("ceiling", bare)):
-            throughput(kind, server.port, wards, 1, args.connections)
         rates, costs = {}, {}
         for kind, server in (("trivial", bare), ("healthz", app), ("ceiling", bare),
                              ("submit", app), ("trivial ", bare), ("healthz ", app)):
+            # Unmeasured, just before: gunicorn replaces a worker after ~5,000 requests
+            # (max_requests: the /healthz phase alone does that), and a fresh worker's
+            # first submission builds the city's gazetteer (1–2 s of CPU), which the
+            # master's warm-up does not. A worker serves thousands of submissions after.
+            throughput(kind.strip(), server.port, wards, WARM_SECONDS, args.connections)
             rate, cost = throughput(kind.strip(), server.port, wards, args.seconds,
                                     args.connections, server)
             rates.setdefault(kind.strip(), []).append(rate)
