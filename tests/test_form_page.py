@@ -104,3 +104,19 @@ def test_the_kept_form_needs_both_values(app):
         form_page.blank_form(lambda *_: "<form></form>", None, "", "abc")
     with app.test_request_context("/"), pytest.raises(RuntimeError):
         form_page.blank_form(lambda *_: f"<form>{form_page.KEY_SLOT}</form>", "x", "", "abc")
+
+
+def test_the_catalogs_own_reload_keeps_the_kept_form(app, client):
+    """The catalog's copy expires every minute; reloaded unchanged, the kept form stays
+    (and is then checked by identity again), rather than being rendered anew."""
+    from volunteer import catalog
+
+    client.get("/")
+    kept = app.extensions[form_page._KEY]
+    pages = dict(kept.pages)
+    with app.app_context():
+        catalog.forget()
+    client.get("/")
+    assert app.extensions[form_page._KEY] is kept and kept.pages == pages
+    with app.app_context():
+        assert kept.wards is catalog.wards() and kept.categories is catalog.active_categories()

@@ -41,8 +41,14 @@ class _Kept:
     pages: dict = field(default_factory=dict)
 
     def still_for(self, wards: tuple, categories: tuple) -> bool:
-        return ((self.wards is wards or self.wards == wards)
-                and (self.categories is categories or self.categories == categories))
+        if self.wards is wards and self.categories is categories:
+            return True
+        if self.wards == wards and self.categories == categories:
+            # The catalog reloaded the same data (its copy expires every minute): hold
+            # the new copy, so the next requests compare by identity again.
+            self.wards, self.categories = wards, categories
+            return True
+        return False
 
 
 class BlankPage(NamedTuple):
