@@ -38,7 +38,8 @@ _SLOTS = re.compile(f"({CSRF_SLOT}|{KEY_SLOT})")
 class _Kept:
     wards: tuple
     categories: tuple
-    pages: dict = field(default_factory=dict)
+    pages: dict = field(default_factory=dict)  # (language, root, ward, via): pieces
+    scripts: dict = field(default_factory=dict)  # (language, root): markup
 
     def still_for(self, wards: tuple, categories: tuple) -> bool:
         if self.wards is wards and self.categories is categories:
@@ -71,9 +72,9 @@ def blank_form(render, ward_key: str | None, via: str, submission_key: str) -> B
     if pieces is None:
         markup = str(render(ward_key, via, CSRF_SLOT, KEY_SLOT))
         pieces = kept.pages[page_key] = _pieces(markup, csrf)
-    scripts = kept.pages.get((language, request.script_root))
+    scripts = kept.scripts.get((language, request.script_root))
     if scripts is None:
-        scripts = kept.pages[(language, request.script_root)] = Markup(
+        scripts = kept.scripts[(language, request.script_root)] = Markup(
             render_template("public/_ask_scripts.html"))
     values = {KEY_SLOT: str(escape(submission_key))}
     if csrf:
@@ -89,6 +90,3 @@ def _pieces(markup: str, csrf: bool) -> tuple[str, ...]:
         raise RuntimeError("the request form must hold one submission key and one CSRF token")
     return pieces
 
-
-def forget() -> None:
-    current_app.extensions.pop(_KEY, None)
