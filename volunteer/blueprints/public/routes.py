@@ -18,7 +18,7 @@ from ...navigation import public_url, safe_next
 from ...references import clean_reference
 from ...vocabulary import Channel, LocationSource
 from .. import carry_out
-from . import bp
+from . import bp, form_page
 from .forms import RequestForm, ResidentActionForm, TrackForm
 
 UNKNOWN_WARD = ""
@@ -85,19 +85,23 @@ def _served(response) -> bool:
     return response.status_code != 503
 
 
+@limiter.request_filter
+def _blank_form_is_never_limited() -> bool:
+    """The form's GET has no limit (the one below counts POSTs): said in one comparison,
+    rather than the limiter resolving the route's limits on every GET to find none."""
+    return request.endpoint == "public.ask" and request.method != "POST"
+
+
 @bp.route("/", methods=["GET", "POST"])
 @limiter.limit(_public_form_limit, methods=["POST"], deduct_when=_served)
 def ask():
-    form = RequestForm()
-    form.ward.choices = ward_choices()
-    form.category.choices = category_choices()
-    if request.method == "GET":
+    if request.method != "POST":
         picked = catalog.ward_by_key(request.args.get("ward"))
-        if picked is not None:
-            form.ward.data = picked.key
-        if request.args.get("via") == "qr":
-            form.via.data = "qr"
-        form.submission_key.data = uuid.uuid4().hex
+        blank = form_page.blank_form(_render_blank_form, picked.key if picked is not None else None,
+                                     "qr" if request.args.get("via") == "qr" else "",
+                                     uuid.uuid4().hex)
+        return render_template("public/ask.html", blank=blank)
+    form = _request_form()
     if form.validate_on_submit():
         lat, lon = form.coordinates()
         picked = catalog.ward_by_key(form.ward.data)
@@ -130,8 +134,27 @@ def ask():
         db.session.commit()
         remember_tracked(reference)
         return redirect(url_for(".submitted", reference=reference))
-    status = 400 if request.method == "POST" else 200
-    return render_template("public/ask.html", form=form), status
+    return render_template("public/ask.html", form=form), 400
+
+
+def _request_form(**kwargs) -> RequestForm:
+    form = RequestForm(**kwargs)
+    form.ward.choices = ward_choices()
+    form.category.choices = category_choices()
+    return form
+
+
+def _render_blank_form(ward_key: str | None, via: str, csrf_token: str, submission_key: str) -> str:
+    """The blank form as a refused POST would show it (the same template), with the
+    given CSRF token and submission key: form_page keeps it with markers in their place."""
+    form = _request_form(formdata=None)
+    if ward_key is not None:
+        form.ward.data = ward_key
+    form.via.data = via
+    form.submission_key.data = submission_key
+    if "csrf_token" in form:
+        form.csrf_token.current_token = csrf_token
+    return render_template("public/_ask_form.html", form=form)
 
 
 @bp.route("/submitted/<reference>")
