@@ -73,6 +73,7 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     # gateway's webhook needs its configured token.
     ("public.message_link", "GET"): same(404),
     ("public.stop_messages", "POST"): same(404),
+    ("public.sms_inbound", "GET"): same(404),  # eSMS forwards with GET (signed)
     ("public.sms_inbound", "POST"): same(404),
     ("ops.healthz", "GET"): same(200),
     ("ops.readyz", "GET"): same(200),

@@ -139,7 +139,7 @@ def test_staff_pages_have_no_axe_violation(app, live_server, chromium, axe, arti
     axe(page)
     page.screenshot(path=str(artifacts_dir / f"volunteer-ticket-360-{backend}.png"))
     page.click("#action-start button[type=submit]")
-    page.screenshot(path=str(artifacts_dir / f"volunteer-ticket-in-progress-360-{backend}.png"))
+    page.wait_for_load_state()
     contact = page.locator("#action-contact button[type=submit]")
     assert contact.bounding_box()["y"] + contact.bounding_box()["height"] <= PHONE["height"]
     axe(page)

@@ -11,6 +11,7 @@ from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import make_transient_to_detached
 
 from .private_files import private_file
 
@@ -73,13 +74,45 @@ def _sqlite_begin_before_first_write(conn, cursor, statement, _parameters, _cont
         cursor.execute("BEGIN")
 
 
+def insert_row(model, values: dict):
+    """INSERT one row and return it as a persistent ORM object, loaded from the
+    INSERT's RETURNING (in the session's identity map; reading it costs no query)."""
+    return _insert(model, values, conflict=None)
+
+
 def insert_unless_taken(model, values: dict, unique_column=None):
     """One INSERT … ON CONFLICT DO NOTHING RETURNING the row, on SQLite and PostgreSQL
     alike: the insert is its own uniqueness check (of `unique_column`, or of every unique
     column), and a clash aborts nothing (no savepoint, no IntegrityError); None when a
     unique value was taken."""
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    target = {"index_elements": [unique_column]} if unique_column is not None else {}
-    statement = (dialect.insert(model).values(**values)
-                 .on_conflict_do_nothing(**target).returning(model))
-    return db.session.scalar(statement)
+    return _insert(model, values, conflict=unique_column.key if unique_column is not None else "any")
+
+
+# Statements built once per (table, dialect, conflict): every resident's request makes
+# three inserts, and an ORM insert built per call coerces every value into the
+# statement each time (~0.4 ms a row, against ~0.1 ms here). Column defaults still
+# apply (Core applies them), and the returned row carries them.
+_INSERTS: dict = {}
+
+
+def _insert(model, values: dict, conflict: str | None):
+    session = db.session
+    dialect_name = session.get_bind().dialect.name
+    cached = _INSERTS.get((model, dialect_name, conflict))
+    if cached is None:
+        table = model.__table__
+        insert = (postgresql if dialect_name == "postgresql" else sqlite).insert(table)
+        if conflict == "any":
+            insert = insert.on_conflict_do_nothing()
+        elif conflict is not None:
+            insert = insert.on_conflict_do_nothing(index_elements=[table.c[conflict]])
+        attributes = tuple(model.__mapper__.get_property_by_column(c).key for c in table.c)
+        cached = _INSERTS[(model, dialect_name, conflict)] = (insert.returning(*table.c), attributes)
+    statement, attributes = cached
+    row = session.execute(statement, values).first()
+    if row is None:
+        return None
+    instance = model(**dict(zip(attributes, row)))
+    make_transient_to_detached(instance)  # as if loaded: its attributes are the row's
+    session.add(instance)
+    return instance
