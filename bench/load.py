@@ -681,6 +681,11 @@ class Setup:
         if self.with_ceiling:
             self.ceiling = Server("ceiling", "bench.ceiling_app:app", env)
             self.servers.append(self.ceiling)
+        # The first worker answers /healthz while the master is still forking the others.
+        expected = int(os.environ.get("WEB_CONCURRENCY", (os.cpu_count() or 1) * 2 + 1))
+        deadline = time.time() + 10
+        while len(self.app.workers()) < expected and time.time() < deadline:
+            time.sleep(0.1)
         workers = len(self.app.workers())
         print(f"gunicorn: {workers} workers per server, {os.cpu_count()} CPUs; "
               f"pages found: " + ", ".join(k for k in ("login", "queue", "claim", "map", "dashboard")
