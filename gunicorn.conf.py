@@ -68,7 +68,7 @@ def _preloaded_volunteer_app():
 
 def when_ready(server):
     """Warm what every worker would otherwise build on its first requests (compiled
-    templates, SQLAlchemy's statement cache, translations) once, in
+    templates, SQLAlchemy's statement cache, translations, the geography) once, in
     the master, so forked workers (at start, after a HUP, after a crash) start warm.
     A failure here (the database still starting) only means cold workers."""
     app = _preloaded_volunteer_app()
@@ -84,6 +84,13 @@ def when_ready(server):
         base_url = app.config.get("PUBLIC_BASE_URL") or "http://localhost"
         for url in ("/", "/track", "/readyz", "/lang/en?next=/", "/", "/lang/vi?next=/"):
             client.get(url, base_url=base_url, headers={"X-Request-ID": "gunicorn-warm-up"})
+        # The wards' polygons, the gazetteer and the official names (1–2 s of CPU):
+        # otherwise each worker builds them on its first submission, again after
+        # every recycle (max_requests).
+        from volunteer.geo import geography
+
+        with app.app_context():
+            geography.load()
     except Exception as error:  # never keep the server from starting
         server.log.warning("warm-up skipped: %s", type(error).__name__)
     finally:
