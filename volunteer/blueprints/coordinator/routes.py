@@ -16,6 +16,7 @@ from ...extensions import db
 from ...i18n import current_language, team_label
 from ...lifecycle import (STATUS_LABELS, Action, Actor, Relation, Status,
                           available_actions)
+from ...limits import REFERENCE_TYPED_MAX, SHORT_NOTE_MAX
 from ...models import Team, Ticket, TicketEvent, User, Ward
 from ...notifications import reports
 from ...vocabulary import FIELD_ROLES, Role
@@ -137,6 +138,9 @@ def _team_choices():
 # What the coordinator's ticket page shows, read with the ticket: its many-to-one rows
 # in the same query (the ward without its boundary polygon, tens of kilobytes of GeoJSON),
 # its history with each step's author in one more.
+# The maxlength of the ticket page's hand-written inputs: those of NoteForm and MergeForm.
+_TICKET_FORM_LIMITS = {"note": SHORT_NOTE_MAX, "reference": REFERENCE_TYPED_MAX}
+
 TICKET_PAGE_LOADS = (
     joinedload(Ticket.category), joinedload(Ticket.team), joinedload(Ticket.assignee),
     joinedload(Ticket.ward).load_only(Ward.id, Ward.code, Ward.period, Ward.name),
@@ -168,13 +172,11 @@ def ticket(ticket_id):
     # them validate against the database. The team select is written out in the
     # template (WTForms' widget cost more than the rest of the forms together).
     teams = [c for c in _active_team_labels() if c[0] != ticket.team_id] if "reassign" in actions else []
-    ward_form = None
-    if "set_ward" in actions:
-        ward_form = WardForm()
-        ward_form.ward.choices = [(w.id, w.name) for w in catalog.wards() if w.is_routing_area]
+    wards = [(w.id, w.name) for w in catalog.wards() if w.is_routing_area] if "set_ward" in actions else []
+    # The forms' inputs are written out in the template (no form objects on a GET).
     return render_template(
-        "coordinator/ticket.html", ticket=ticket, teams=teams, merge=MergeForm(),
-        ward_form=ward_form, note_form=NoteForm(), actions=actions,
+        "coordinator/ticket.html", ticket=ticket, teams=teams, wards=wards,
+        limits=_TICKET_FORM_LIMITS, actions=actions,
         suggestions=duplicates.suggest(ticket), messages=reports.messages_of(ticket.id),
     )
 
