@@ -7,7 +7,7 @@ from datetime import date
 from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ... import accounts, catalog, charts, duplicates, exports, figures, tickets
@@ -148,6 +148,9 @@ TICKET_PAGE_LOADS = (
     selectinload(Ticket.events).joinedload(TicketEvent.actor),
 )
 
+# Built once: Session.get with these options built (and keyed) a new statement each time.
+_TICKET_PAGE = select(Ticket).options(*TICKET_PAGE_LOADS).where(Ticket.id == bindparam("id"))
+
 
 # Team labels (a gettext and a name parsed per team) made once per language and team list.
 _team_labels: dict[str, tuple] = {}
@@ -164,7 +167,7 @@ def _active_team_labels() -> list[tuple[int, str]]:
 @bp.route("/tickets/<int:ticket_id>")
 @coordinator_required
 def ticket(ticket_id):
-    ticket = db.session.get(Ticket, ticket_id, options=TICKET_PAGE_LOADS)
+    ticket = db.session.execute(_TICKET_PAGE, {"id": ticket_id}).unique().scalar_one_or_none()
     if ticket is None:
         abort(404)
     actions = available_actions(ticket.status, {Relation.COORDINATOR})
