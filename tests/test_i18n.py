@@ -62,3 +62,21 @@ def test_language_switch_sticks(client):
     outside = client.get("/lang/vi?next=https://evil.example/")
     assert "evil.example" not in outside.headers["Location"]
     assert "Gửi yêu cầu" in client.get("/").get_data(as_text=True)
+
+
+def test_templates_translate_in_the_locale_of_the_moment(app):
+    """The templates' memoised `_()` follows the request's language and `force_locale`
+    (messages to a resident in theirs), and still escapes a message's variables."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    source = ('{% autoescape true %}{{ _("Tra cứu yêu cầu") }}|'
+              '{{ _("Đã cập nhật yêu cầu %(reference)s.", reference=ref) }}{% endautoescape %}')
+    with app.test_request_context():
+        first = render_template_string(source, ref="<b>")
+        with force_locale("en"):
+            english = render_template_string(source, ref="<b>")
+        again = render_template_string(source, ref="<b>")
+    assert first == again == "Tra cứu yêu cầu|Đã cập nhật yêu cầu &lt;b&gt;."
+    assert english.startswith("Track a request|") and "&lt;b&gt;" in english
+    assert "yêu cầu" not in english

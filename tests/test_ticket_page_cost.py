@@ -80,3 +80,30 @@ def test_a_measured_position_adds_one_statement_not_one_per_neighbour(app, clien
     assert sent == WITH_MEASURED_POSITION, sent
     assert all(reference in html for reference in neighbour_refs)
     assert "DH-P00001" not in html
+
+
+def test_the_hand_written_inputs_are_what_the_forms_would_render(app, client, sign_in):
+    """The page writes its inputs out rather than through WTForms (cheaper); they must
+    stay those of the forms its POSTs validate with: names, maxlength, required."""
+    import re
+
+    from volunteer.blueprints.coordinator.forms import MergeForm, NoteForm, WardForm
+
+    with app.app_context():
+        coordinator = make_user("coordinator", None)
+        ticket = make_ticket()  # new: every form is on the page
+        db.session.commit()
+        ticket_id = ticket.id
+        sign_in(client, coordinator)
+    _, html = _page(app, client, ticket_id)
+    with app.test_request_context():
+        ward = WardForm()
+        ward.ward.choices = []
+        expected = [str(NoteForm().note(placeholder="Ghi chú")),
+                    str(MergeForm().reference(placeholder="DH-7K3Q9M")),
+                    str(ward.ward()).replace("</select>", ""),
+                    f'<label for="ward">{ward.ward.label.text}</label>',
+                    f'<label for="reference">{MergeForm().reference.label.text}</label>']
+    for markup in expected:
+        assert markup in html, markup
+    assert re.search(r'<input id="csrf_token" name="csrf_token" type="hidden" value="[^"]+">', html)

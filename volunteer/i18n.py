@@ -4,6 +4,7 @@ from datetime import datetime
 
 from flask import current_app, has_request_context, request, session
 from flask_babel import format_decimal, format_percent, get_locale, gettext, lazy_gettext, ngettext
+from jinja2 import pass_context
 
 from .clock import as_stored, to_local, utcnow
 from . import campaigns, lifecycle, routing
@@ -180,3 +181,27 @@ def register_filters(app) -> None:
     @app.context_processor
     def language_context():
         return {"current_language": current_language()}
+
+    install_template_gettext(app)
+
+
+def install_template_gettext(app) -> None:
+    """Templates' `_("…")` without variables, as Markup memoised per locale and message
+    (a page makes ~30 such calls; each went through Flask-Babel's domain, locale and
+    catalog look-ups, then Markup and `%` escaping). With variables, or where
+    autoescaping is off, Jinja's own gettext as before. The locale is asked each call,
+    so `force_locale` is honoured."""
+    plain = app.jinja_env.globals["gettext"]
+    memo: dict = {}
+
+    @pass_context
+    def template_gettext(context, string, **variables):
+        locale = get_locale() if not variables and context.eval_ctx.autoescape else None
+        if locale is None:
+            return plain(context, string, **variables)
+        translated = memo.get((locale, string))
+        if translated is None:
+            translated = memo[(locale, string)] = plain(context, string)
+        return translated
+
+    app.jinja_env.globals.update(gettext=template_gettext, _=template_gettext)

@@ -4,6 +4,7 @@ from urllib.parse import urlsplit
 from flask import current_app, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 from .vocabulary import COORDINATOR_ROLES, FIELD_ROLES, Role
 
@@ -33,10 +34,47 @@ def staff_links():
     ]
 
 
+def staff_nav(unread_notifications=None) -> Markup:
+    """The staff links as HTML, made once per role, language and application root (each
+    page of a signed-in person shows them: ten lazy labels and url_for calls otherwise).
+    The notifications link's unread badge is the one part asked for each time."""
+    if not current_user.is_authenticated:
+        return Markup("")
+    from .i18n import current_language
+
+    cache = current_app.extensions.setdefault("staff_nav", {})
+    key = (current_user.role, current_language(), request.script_root)
+    parts = cache.get(key)
+    if parts is None:
+        parts = cache[key] = _staff_nav_parts()
+    head, tail = parts
+    if tail is None:
+        return head
+    unread = unread_notifications() if unread_notifications is not None else 0
+    badge = Markup(' <span class="badge" id="unread-count">%s</span>') % unread if unread else ""
+    return head + badge + tail
+
+
+def _staff_nav_parts() -> tuple[Markup, Markup | None]:
+    """(the links up to the notifications link's label, the rest) or (all links, None)."""
+    head, tail = Markup(""), None
+    for endpoint, label in staff_links():
+        link = Markup('<a href="%s">%s') % (url_for(endpoint), escape(str(label)))
+        if tail is None:
+            head += link
+            if endpoint == "phone.notifications":
+                tail = Markup("</a>")
+            else:
+                head += Markup("</a>")
+        else:
+            tail += link + Markup("</a>")
+    return head, tail
+
+
 def register(app) -> None:
     @app.context_processor
     def navigation_context():
-        return {"staff_links": staff_links, "url_endpoints": app.view_functions}
+        return {"staff_links": staff_links, "staff_nav": staff_nav, "url_endpoints": app.view_functions}
 
 
 def safe_next(target: str | None) -> str | None:

@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 
 from .clock import utcnow
 from .extensions import db
@@ -44,6 +44,12 @@ def close_session(user: User) -> None:
     user.session_token = ""
 
 
+# Built once: constructing the statement cost more CPU than SQLite took to run it.
+_USER_OF_SESSION = (
+    select(User).join(UserSession, UserSession.user_id == User.id)
+    .where(UserSession.token_hash == bindparam("token_hash"), User.id == bindparam("user_id")))
+
+
 def user_of(session_id: str) -> User | None:
     """The active user whose open session this cookie names ("id:version:token")."""
     parts = session_id.split(":")
@@ -53,9 +59,7 @@ def user_of(session_id: str) -> User | None:
     if not (user_id.isdigit() and version.isdigit() and token):
         return None
     # One query for the device's row and its user: every signed-in page pays it.
-    user = db.session.scalar(
-        select(User).join(UserSession, UserSession.user_id == User.id)
-        .where(UserSession.token_hash == _hash(token), User.id == int(user_id)))
+    user = db.session.scalar(_USER_OF_SESSION, {"token_hash": _hash(token), "user_id": int(user_id)})
     if user is None or not user.active or user.session_version != int(version):
         return None
     user.session_token = token

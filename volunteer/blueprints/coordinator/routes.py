@@ -7,8 +7,8 @@ from datetime import date
 from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload
 
 from ... import accounts, catalog, charts, duplicates, exports, figures, tickets
 from ...access import coordinator_required
@@ -16,6 +16,7 @@ from ...extensions import db
 from ...i18n import current_language, team_label
 from ...lifecycle import (STATUS_LABELS, Action, Actor, Relation, Status,
                           available_actions)
+from ...limits import REFERENCE_TYPED_MAX, SHORT_NOTE_MAX
 from ...models import Team, Ticket, TicketEvent, User, Ward
 from ...notifications import reports
 from ...vocabulary import FIELD_ROLES, Role
@@ -137,11 +138,24 @@ def _team_choices():
 # What the coordinator's ticket page shows, read with the ticket: its many-to-one rows
 # in the same query (the ward without its boundary polygon, tens of kilobytes of GeoJSON),
 # its history with each step's author in one more.
+# The maxlength of the ticket page's hand-written inputs: those of NoteForm and MergeForm.
+_TICKET_FORM_LIMITS = {"note": SHORT_NOTE_MAX, "reference": REFERENCE_TYPED_MAX}
+
 TICKET_PAGE_LOADS = (
     joinedload(Ticket.category), joinedload(Ticket.team), joinedload(Ticket.assignee),
     joinedload(Ticket.ward).load_only(Ward.id, Ward.code, Ward.period, Ward.name),
     joinedload(Ticket.duplicate_of).load_only(Ticket.id, Ticket.reference),
-    selectinload(Ticket.events).joinedload(TicketEvent.actor),
+)
+
+# Built once: Session.get with these options built (and keyed) a new statement each time.
+_TICKET_PAGE = select(Ticket).options(*TICKET_PAGE_LOADS).where(Ticket.id == bindparam("id"))
+# Its history as rows, each step's author joined: what the timeline shows, without a
+# TicketEvent and a User object per step.
+_TICKET_HISTORY = (
+    select(TicketEvent.action, TicketEvent.detail, TicketEvent.note, TicketEvent.created_at,
+           TicketEvent.actor_id, User.name.label("actor_name"))
+    .outerjoin(User, User.id == TicketEvent.actor_id)
+    .where(TicketEvent.ticket_id == bindparam("id")).order_by(TicketEvent.id)
 )
 
 
@@ -160,7 +174,7 @@ def _active_team_labels() -> list[tuple[int, str]]:
 @bp.route("/tickets/<int:ticket_id>")
 @coordinator_required
 def ticket(ticket_id):
-    ticket = db.session.get(Ticket, ticket_id, options=TICKET_PAGE_LOADS)
+    ticket = db.session.execute(_TICKET_PAGE, {"id": ticket_id}).unique().scalar_one_or_none()
     if ticket is None:
         abort(404)
     actions = available_actions(ticket.status, {Relation.COORDINATOR})
@@ -168,14 +182,13 @@ def ticket(ticket_id):
     # them validate against the database. The team select is written out in the
     # template (WTForms' widget cost more than the rest of the forms together).
     teams = [c for c in _active_team_labels() if c[0] != ticket.team_id] if "reassign" in actions else []
-    ward_form = None
-    if "set_ward" in actions:
-        ward_form = WardForm()
-        ward_form.ward.choices = [(w.id, w.name) for w in catalog.wards() if w.is_routing_area]
+    wards = [(w.id, w.name) for w in catalog.wards() if w.is_routing_area] if "set_ward" in actions else []
+    # The forms' inputs are written out in the template (no form objects on a GET).
     return render_template(
-        "coordinator/ticket.html", ticket=ticket, teams=teams, merge=MergeForm(),
-        ward_form=ward_form, note_form=NoteForm(), actions=actions,
+        "coordinator/ticket.html", ticket=ticket, teams=teams, wards=wards,
+        limits=_TICKET_FORM_LIMITS, actions=actions,
         suggestions=duplicates.suggest(ticket), messages=reports.messages_of(ticket.id),
+        history=db.session.execute(_TICKET_HISTORY, {"id": ticket.id}).all(),
     )
 
 
