@@ -170,6 +170,27 @@ def test_hours_hold_pushes_back_but_not_the_list(ctx, team):
     assert not alerts.within_hours(alerts.preference(team["volunteer"]), morning)
 
 
+def test_outside_hours_my_own_tickets_wait_for_my_hours(ctx, team):
+    """Assigned to me at 20:00 with hours 8–17: the push is due at 08:00 the next
+    morning; at 07:00 with hours 22–6 (past midnight) it is due at 22:00 that day."""
+    lead = user(team["lead"])
+    _prefer(team["volunteer"], "immediate", (8, 17))
+    push.save_subscription(team["volunteer"], "https://push.example/v", "key", "auth")
+    for assigned_at, hours, due in ((datetime(2026, 12, 2, 20, 0), (8, 17), datetime(2026, 12, 3, 8, 0)),
+                                    (datetime(2026, 12, 3, 7, 0), (22, 6), datetime(2026, 12, 3, 22, 0))):
+        _prefer(team["volunteer"], "immediate", hours)
+        ticket = make_ticket("19333")
+        tickets.apply_transition(ticket, Action.ASSIGN, Actor.for_user(lead), assignee=user(team["volunteer"]),
+                                 now=as_stored(assigned_at))
+        db.session.commit()
+        announce_events()
+        pushed = db.session.scalar(select(OutboxMessage).where(
+            OutboxMessage.channel == "webpush", OutboxMessage.ticket_id == ticket.id))
+        assert (pushed.template, pushed.next_attempt_at) == ("assigned", as_stored(due))
+        assert pushed.id not in worker.claim(now=as_stored(due) - timedelta(minutes=1))
+    assert _kinds(team["volunteer"]) == ["assigned", "assigned"]  # the list at once
+
+
 def test_daily_digest_once_per_day(ctx, team):
     _prefer(team["other"], "digest")
     old = make_ticket("19333")

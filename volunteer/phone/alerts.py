@@ -7,8 +7,10 @@ their alert preferences, and the daily digests.
   warning); an escalated ticket I sent up returned to the queue; a resident says the
   ticket I resolved is still not solved: to me.
 
-Each becomes an in-app notification and one push per device, sent only within the
-hours the person set. Pushes carry the category and ward, never the resident.
+Each becomes an in-app notification and one push per device. Outside the hours the
+person set, a push waits for their hours to begin; but a new request's push is then
+not sent at all: by morning others may have taken it, and the queue and the digest
+show what still waits. Pushes carry the category and ward, never the resident.
 """
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import func, select
 
-from ..clock import local_date, to_local, utcnow
+from ..clock import as_stored, local_date, to_local, utcnow
 from ..extensions import db
 from ..figures import HELD_IDLE_AFTER
 from ..lifecycle import HELD, Action, Status
@@ -55,6 +57,15 @@ def within_hours(pref: AlertPreference, now: datetime) -> bool:
     if pref.from_hour < pref.to_hour:
         return pref.from_hour <= hour < pref.to_hour
     return hour >= pref.from_hour or hour < pref.to_hour
+
+
+def hours_begin_after(pref: AlertPreference, now: datetime) -> datetime:
+    """The next moment the person's hours begin, as stored (naive UTC)."""
+    local = to_local(now)
+    begins = local.replace(hour=pref.from_hour, minute=0, second=0, microsecond=0)
+    if begins <= local:
+        begins += timedelta(days=1)
+    return as_stored(begins)
 
 
 def _last_actor(ticket_id: int, action: str) -> int | None:
@@ -110,14 +121,20 @@ def ticket_params(ticket: Ticket) -> dict:
 
 def push_to(user_id: int, kind: str, params: dict, dedupe: str, now: datetime, *,
             ticket_id: int | None = None, event_id: int | None = None) -> int:
-    """One push per device of the person, within their hours; how many were queued."""
-    if not within_hours(preference(user_id), now):
-        return 0
+    """One push per device of the person, due when their hours allow; how many were
+    queued."""
+    pref = preference(user_id)
+    due_at = None
+    if not within_hours(pref, now):
+        if kind == "new_request":
+            return 0
+        due_at = hours_begin_after(pref, now)
     queued = 0
     for device in push.devices_of(user_id):
         if enqueue(channel="webpush", recipient_key=f"user:{user_id}", address=str(device.id),
                    template=kind, params=params, ticket_id=ticket_id, event_id=event_id,
-                   user_id=user_id, dedupe_key=f"{dedupe}:webpush:{device.id}", now=now):
+                   user_id=user_id, dedupe_key=f"{dedupe}:webpush:{device.id}", now=now,
+                   due_at=due_at):
             queued += 1
     return queued
 
