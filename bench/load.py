@@ -533,6 +533,21 @@ def run_queue_only(port, info, deadline, records, phone):
         client.call("queue", "GET", info["queue"])
 
 
+def total_of_threads(threads: int, work) -> int:
+    """Run `work(i)` in `threads` threads at once; the sum of what they return."""
+    results = [0] * threads
+
+    def one(i):
+        results[i] = work(i)
+
+    pool = [threading.Thread(target=one, args=(i,)) for i in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    return sum(results)
+
+
 def run_group(kind: str, port: int, info: dict, deadline: float, users: list) -> tuple:
     """In a child process: one thread per simulated user; returns records and accepted."""
     records: list = []

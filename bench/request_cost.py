@@ -31,7 +31,6 @@ import random
 import shutil
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -177,17 +176,7 @@ def _client_loop(kind: str, port: int, wards: list, deadline: float) -> int:
 
 
 def _group(kind, port, wards, deadline, threads):
-    results = [0] * threads
-
-    def one(i):
-        results[i] = _client_loop(kind, port, wards, deadline)
-
-    pool = [threading.Thread(target=one, args=(i,)) for i in range(threads)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
-    return sum(results)
+    return load.total_of_threads(threads, lambda _: _client_loop(kind, port, wards, deadline))
 
 
 def server_cpu_seconds(server) -> float:

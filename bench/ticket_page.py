@@ -37,7 +37,6 @@ import pstats
 import random
 import statistics
 import sys
-import threading
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -231,17 +230,8 @@ def _client_loop(kind: str, port: int, pages: list[int], start_at: float, second
 
 
 def _group(kind, port, pages, start_at, seconds, threads):
-    results = [0] * threads
-
-    def one(i):
-        results[i] = _client_loop(kind, port, pages[i::threads], start_at, seconds)
-
-    pool = [threading.Thread(target=one, args=(i,)) for i in range(threads)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
-    return sum(results)
+    return load.total_of_threads(
+        threads, lambda i: _client_loop(kind, port, pages[i::threads], start_at, seconds))
 
 
 def throughput(kind: str, port: int, pages: list[int], seconds: float, connections: int) -> float:
