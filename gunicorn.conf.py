@@ -5,6 +5,7 @@ and a province's app servers. The app reads DATABASE_URL, REDIS_URL and SECRET_K
 itself (volunteer/config.py) and refuses to start without SECRET_KEY on a server
 database.
 """
+import gc
 import json
 import multiprocessing
 import os
@@ -96,6 +97,13 @@ def when_ready(server):
     finally:
         with app.app_context():
             db.engine.dispose()
+        # Everything the master built (the app, the geography, caches) lives as long as
+        # the workers do. Frozen, the workers' garbage collector never walks those
+        # ~200,000 objects (a full pass took ~80 ms and came every few thousand
+        # requests) nor writes to their pages, which stay shared between workers.
+        # Measured (bench/README.md): /healthz 0.43 -> 0.31 ms of worker CPU a request.
+        gc.collect()
+        gc.freeze()
 
 
 def post_fork(server, worker):
