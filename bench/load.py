@@ -203,7 +203,7 @@ def prepare(url: str) -> dict:
     from volunteer.seeding import seed_city
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET_KEY,
-                      "PUBLIC_BASE_URL": PUBLIC_BASE_URL, "RATELIMIT_STORAGE_URI": "memory://"})
+                      "PUBLIC_BASE_URL": PUBLIC_BASE_URL, "RATELIMIT_STORAGE_URI": "lazy-memory://"})
     info: dict = {"volunteers": [], "coordinators": []}
     with app.app_context():
         upgrade()

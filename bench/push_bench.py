@@ -51,7 +51,7 @@ def make_app(folder: Path):
     return create_app({
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.sqlite'}",
         "SECRET_KEY": "bench-" + uuid.uuid4().hex, "SESSION_COOKIE_SECURE": False,
-        "REMEMBER_COOKIE_SECURE": False, "RATELIMIT_STORAGE_URI": "memory://",
+        "REMEMBER_COOKIE_SECURE": False, "RATELIMIT_STORAGE_URI": "lazy-memory://",
         "VAPID_KEY_FILE": str(folder / "vapid.pem"), "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False, "OUTBOX_POLL_SECONDS": 0.05,
     })

@@ -62,7 +62,7 @@ from volunteer.seeding import seed_city  # noqa: E402
 def config(uri: str) -> dict:
     return {"SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": SECRET_KEY, "PUBLIC_BASE_URL": "http://localhost",
             "SESSION_COOKIE_SECURE": False, "REMEMBER_COOKIE_SECURE": False,
-            "RATELIMIT_STORAGE_URI": "memory://"}
+            "RATELIMIT_STORAGE_URI": "lazy-memory://"}
 
 
 def build(uri: str, tickets: int, extra=None) -> float:

@@ -61,7 +61,7 @@ def prepare(url: str) -> list[str]:
     from volunteer.seeding import seed_city
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": load.SECRET_KEY,
-                      "PUBLIC_BASE_URL": "http://localhost", "RATELIMIT_STORAGE_URI": "memory://"})
+                      "PUBLIC_BASE_URL": "http://localhost", "RATELIMIT_STORAGE_URI": "lazy-memory://"})
     with app.app_context():
         upgrade()
         seed_city(geo.load_city(app.config["CITY_FILE"]))
@@ -88,7 +88,7 @@ def _in_process(url: str, wards: list[str]):
     from volunteer import create_app
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": load.SECRET_KEY,
-                      "PUBLIC_BASE_URL": "http://localhost", "RATELIMIT_STORAGE_URI": "memory://"})
+                      "PUBLIC_BASE_URL": "http://localhost", "RATELIMIT_STORAGE_URI": "lazy-memory://"})
     ours, bare = app.test_client(), ceiling.app.test_client()
     spent = {"GET": 0.0, "POST": 0.0}
 

@@ -36,7 +36,7 @@ def _config(database_uri: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_uri,
         "SESSION_COOKIE_SECURE": False,
         "REMEMBER_COOKIE_SECURE": False,
-        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_STORAGE_URI": "lazy-memory://",
         # Required with PostgreSQL; the test client's Host is localhost, the live
         # server's 127.0.0.1 (tests/test_holes.py checks the hosts as configured).
         "PUBLIC_BASE_URL": "http://localhost",

@@ -128,7 +128,7 @@ def test_embedded_database_and_instance_folder_are_private_from_the_start(tmp_pa
         instance = tmp_path / "instance"
         settings = config.from_environment(str(instance))
         app = create_app({"SQLALCHEMY_DATABASE_URI": settings["SQLALCHEMY_DATABASE_URI"],
-                          "SECRET_KEY": settings["SECRET_KEY"], "RATELIMIT_STORAGE_URI": "memory://"})
+                          "SECRET_KEY": settings["SECRET_KEY"], "RATELIMIT_STORAGE_URI": "lazy-memory://"})
         with app.app_context():
             upgrade()
             db.session.execute(select(User.id)).all()

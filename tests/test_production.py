@@ -66,7 +66,7 @@ def test_embedded_default_makes_its_own_secret_once(monkeypatch, tmp_path):
     second = from_environment(str(tmp_path))
     assert first["SECRET_KEY"] == second["SECRET_KEY"] and len(first["SECRET_KEY"]) >= 32
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
-    assert first["RATELIMIT_STORAGE_URI"] == "memory://"
+    assert first["RATELIMIT_STORAGE_URI"] == "lazy-memory://"
 
 
 def test_production_settings_use_redis_and_secure_cookies(monkeypatch, tmp_path):
@@ -202,7 +202,7 @@ def test_readyz_checks_redis_when_configured(make_app):
 
 def _database_away_app(uri, **overrides):
     return create_app({"TESTING": True, "SECRET_KEY": "s", "SQLALCHEMY_DATABASE_URI": uri,
-                       "PUBLIC_BASE_URL": "http://localhost", "RATELIMIT_STORAGE_URI": "memory://",
+                       "PUBLIC_BASE_URL": "http://localhost", "RATELIMIT_STORAGE_URI": "lazy-memory://",
                        **overrides})
 
 

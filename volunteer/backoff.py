@@ -11,11 +11,11 @@ import time
 from dataclasses import dataclass
 
 from flask import current_app
-from limits.storage import MemoryStorage
 
 from .extensions import limiter
+from .rate_storage import LazyExpiryMemoryStorage
 
-_local = MemoryStorage()
+_local = LazyExpiryMemoryStorage()
 
 
 def now() -> float:

@@ -91,7 +91,7 @@ def from_environment(instance_path: str, given: dict | None = None) -> dict:
         # A statement that fails is logged without its values: they hold what residents typed.
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         "REDIS_URL": redis_url,
-        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_STORAGE_URI": redis_url or "lazy-memory://",
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_HEADERS_ENABLED": True,
         # Failed sign-ins: per client address (any account), per account and address, and

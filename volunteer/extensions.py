@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import make_transient_to_detached
 
+from . import rate_storage  # noqa: F401  (registers lazy-memory:// with limits)
 from .private_files import private_file
 
 # Named constraints keep Alembic migrations identical on SQLite and PostgreSQL.
