@@ -1,6 +1,6 @@
 """Staff accounts, the one place their rules live: create (from the shell or the
 coordinator's people page), sign in, change a password, move between teams, make a
-lead, deactivate; and a ward's household count, which coordinators set on the same page.
+lead, deactivate.
 
 Plain values in; functions flush, never commit. Every change a coordinator or the
 shell makes leaves an audit row (actor None from the shell)."""
@@ -18,7 +18,7 @@ from . import catalog
 from .domain_errors import DomainError
 from .extensions import db
 from .limits import EMAIL_MAX, NAME_MAX, PASSWORD_MAX
-from .models import AuditLog, Team, User, Ward
+from .models import AuditLog, Team, User
 from .vocabulary import COORDINATOR_ROLES, FIELD_ROLES, AuditAction, Role
 from .phones import InvalidPhone, normalize_phone
 
@@ -216,14 +216,6 @@ def deactivate(actor_id: int | None, raw_login: str) -> User:
         raise AccountError(_l("Không tìm thấy tài khoản này."))
     set_active(actor_id, user, False)
     return user
-
-
-def set_households(actor_id: int | None, ward: Ward, households: int) -> None:
-    if households is None or households < 0 or households > 1_000_000:
-        raise AccountError(_l("Số hộ không hợp lệ."), "households")
-    audit(actor_id, AuditAction.HOUSEHOLDS_CHANGED, ward_id=ward.id, before=ward.households, after=households)
-    ward.households = households
-    db.session.flush()
 
 
 def teams_with_members() -> list[tuple[Team, list[User]]]:

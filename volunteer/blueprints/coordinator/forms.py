@@ -4,6 +4,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 
 from ...forms import DayField, Form
 from ...limits import REFERENCE_TYPED_MAX, SHORT_NOTE_MAX
+from ...wards import HOUSEHOLDS_MAX
 
 
 class FilterForm(Form):
@@ -54,7 +55,7 @@ class NoteForm(Form):
 class HouseholdsForm(Form):
     households = IntegerField(_l("Số hộ"), validators=[
         InputRequired(message=_l("Vui lòng nhập số hộ.")),
-        NumberRange(min=0, max=1_000_000, message=_l("Số hộ không hợp lệ."))])
+        NumberRange(min=0, max=HOUSEHOLDS_MAX, message=_l("Số hộ không hợp lệ."))])
 
 
 class UserForm(Form):

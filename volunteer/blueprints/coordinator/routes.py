@@ -20,6 +20,7 @@ from ...limits import REFERENCE_TYPED_MAX, SHORT_NOTE_MAX
 from ...models import Team, Ticket, TicketEvent, User, Ward
 from ...notifications import reports
 from ...vocabulary import FIELD_ROLES, Role
+from ...wards import set_households
 from .. import carry_out
 from . import bp, mapview
 from .forms import (ActiveForm, ExportForm, FilterForm, HouseholdsForm, MergeForm, MoveForm,
@@ -341,7 +342,7 @@ def households(ward_id):
     form = HouseholdsForm()
     if not form.validate_on_submit():
         return _form_error(form)
-    return _staff_change(lambda: accounts.set_households(current_user.id, ward, form.households.data))
+    return _staff_change(lambda: set_households(current_user.id, ward, form.households.data))
 
 
 @bp.post("/export")
