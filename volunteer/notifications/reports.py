@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Row, bindparam, case, func, select
 
 from ..clock import utcnow
 from ..extensions import db
@@ -15,10 +15,19 @@ from .events import ANNOUNCE
 from .unconfigured import NOT_CONFIGURED
 
 
-def messages_of(ticket_id: int) -> list[OutboxMessage]:
-    return db.session.scalars(select(OutboxMessage).where(OutboxMessage.ticket_id == ticket_id,
-                                                        OutboxMessage.channel != ANNOUNCE)
-                              .order_by(OutboxMessage.id)).all()
+# What the coordinator's ticket page lists, built once: the page asks on every view.
+_MESSAGES_OF_TICKET = (
+    select(OutboxMessage.template, OutboxMessage.channel, OutboxMessage.status,
+           OutboxMessage.attempts, OutboxMessage.last_error, OutboxMessage.created_at)
+    .where(OutboxMessage.ticket_id == bindparam("ticket_id"), OutboxMessage.channel != ANNOUNCE)
+    .order_by(OutboxMessage.id)
+)
+
+
+def messages_of(ticket_id: int) -> list[Row]:
+    """The messages about a ticket, oldest first: template, channel, status, attempts,
+    last error and creation time of each (not the announce rows the worker expands)."""
+    return db.session.execute(_MESSAGES_OF_TICKET, {"ticket_id": ticket_id}).all()
 
 
 @dataclass(frozen=True)
