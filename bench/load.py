@@ -252,6 +252,36 @@ def prepare(url: str) -> dict:
     return info
 
 
+def _cpu_ticks(pid: int, fields: tuple[int, ...]) -> int:
+    try:
+        values = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return sum(int(values[i]) for i in fields)
+
+
+def postgresql_cpu_ticks() -> dict[int, int]:
+    """CPU ticks spent so far by each of this machine's PostgreSQL processes."""
+    ticks = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                is_postgres = (entry / "comm").read_text().strip() == "postgres"
+            except OSError:
+                continue
+            if is_postgres:
+                ticks[int(entry.name)] = _cpu_ticks(int(entry.name), (11, 12))
+    return ticks
+
+
+def postgresql_cpu_seconds_since(before: dict[int, int]) -> float:
+    """PostgreSQL's CPU since `before` (postgresql_cpu_ticks()): backends that ended in
+    between are not counted, ones that began are, from their start."""
+    now = postgresql_cpu_ticks()
+    spent = sum(ticks - before.get(pid, 0) for pid, ticks in now.items())
+    return spent / os.sysconf("SC_CLK_TCK")
+
+
 class Server:
     """One gunicorn master on a loopback port, with its log in LOG_DIR."""
 
@@ -288,6 +318,15 @@ class Server:
         except OSError:
             return []
         return [int(pid) for pid in text.split()]
+
+    def cpu_seconds(self) -> float:
+        """CPU (user + system) spent so far by the workers: the live ones, and the ones
+        gunicorn recycled (max_requests) and reaped, counted in the master's cutime.
+        Steadier than a rate on a shared machine: neighbours slow the server down more
+        than they change what each request costs it."""
+        # After the ")" of the command name: utime, stime are fields 12, 13; cutime, cstime 14, 15.
+        live = sum(_cpu_ticks(pid, (11, 12)) for pid in self.workers())
+        return (live + _cpu_ticks(self.process.pid, (13, 14))) / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         if self.process.poll() is None:

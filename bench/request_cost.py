@@ -179,28 +179,11 @@ def _group(kind, port, wards, deadline, threads):
     return load.total_of_threads(threads, lambda _: _client_loop(kind, port, wards, deadline))
 
 
-def server_cpu_seconds(server) -> float:
-    """CPU (user + system) spent so far by the server's workers: the live ones, and the
-    ones gunicorn recycled (max_requests) and reaped, counted in the master's cutime."""
-    tick = os.sysconf("SC_CLK_TCK")
-
-    def stat(pid, fields):
-        try:
-            values = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return 0
-        return sum(int(values[i]) for i in fields)
-
-    # After the ")" of the command name: utime, stime are fields 12, 13; cutime, cstime 14, 15.
-    live = sum(stat(pid, (11, 12)) for pid in server.workers())
-    return (live + stat(server.process.pid, (13, 14))) / tick
-
-
 def throughput(kind: str, port: int, wards: list, seconds: float, connections: int,
                server=None) -> tuple[float, float | None]:
     """Requests per second, and the server's CPU milliseconds per request (None
     without a server): the second stays put when neighbours load the machine."""
-    cpu_before = server_cpu_seconds(server) if server is not None else 0.0
+    cpu_before = server.cpu_seconds() if server is not None else 0.0
     started = time.time()
     deadline = started + seconds
     with concurrent.futures.ProcessPoolExecutor(max_workers=2) as pool:
@@ -210,7 +193,7 @@ def throughput(kind: str, port: int, wards: list, seconds: float, connections: i
     rate = done / (time.time() - started)
     if server is None or not done:
         return rate, None
-    return rate, (server_cpu_seconds(server) - cpu_before) / done * 1000
+    return rate, (server.cpu_seconds() - cpu_before) / done * 1000
 
 
 def main() -> int:

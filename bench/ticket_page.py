@@ -234,15 +234,23 @@ def _group(kind, port, pages, start_at, seconds, threads):
         threads, lambda i: _client_loop(kind, port, pages[i::threads], start_at, seconds))
 
 
-def throughput(kind: str, port: int, pages: list[int], seconds: float, connections: int) -> float:
-    """Requests answered 200 per second, by `connections` clients in 2 processes."""
+def throughput(kind: str, server, pages: list[int], seconds: float,
+               connections: int) -> tuple[float, float, float]:
+    """Requests answered 200 per second by `connections` clients in 2 processes; and
+    over the same seconds (not the sign-ins before them, which hash passwords), the CPU
+    milliseconds per request of the server's workers and of PostgreSQL's processes
+    (none on SQLite): steadier than the rate when neighbours load the machine."""
     start_at = time.time() + (3.0 if kind == "page" else 1.0)  # sign-ins happen before
     halves = [connections // 2, connections - connections // 2]
     with concurrent.futures.ProcessPoolExecutor(max_workers=2) as pool:
-        futures = [pool.submit(_group, kind, port, pages[i::2], start_at, seconds, n)
+        futures = [pool.submit(_group, kind, server.port, pages[i::2], start_at, seconds, n)
                    for i, n in enumerate(halves) if n]
+        time.sleep(max(0.0, start_at - time.time()))
+        workers, database = server.cpu_seconds(), load.postgresql_cpu_ticks()
+        time.sleep(max(0.0, start_at + seconds - time.time()))
+        workers, database = server.cpu_seconds() - workers, load.postgresql_cpu_seconds_since(database)
         done = sum(f.result() for f in futures)
-    return done / seconds
+    return done / seconds, workers / max(done, 1) * 1000, database / max(done, 1) * 1000
 
 
 def under_gunicorn(uri: str, info: dict, seconds: float, connections: int) -> dict[str, float]:
@@ -257,11 +265,12 @@ def under_gunicorn(uri: str, info: dict, seconds: float, connections: int) -> di
         bare = load.Server("page-ceiling", "bench.ceiling_app:app", env)
         servers.append(bare)
         print(f"  gunicorn, 2 sync workers each, {connections} connections, {seconds:.0f} s per phase")
-        for kind, port in (("page", app.port), ("ceiling", bare.port), ("healthz", app.port),
-                           ("trivial", bare.port), ("ceiling", bare.port), ("page", app.port)):
-            rate = throughput(kind, port, info["pages"], seconds, connections)
+        print("    phase        req/s   CPU ms a request: workers, database")
+        for kind, server in (("page", app), ("ceiling", bare), ("healthz", app),
+                             ("trivial", bare), ("ceiling", bare), ("page", app)):
+            rate, workers, database = throughput(kind, server, info["pages"], seconds, connections)
             rates.setdefault(kind, []).append(rate)
-            print(f"    {kind:<9}{rate:>9.0f} req/s", flush=True)
+            print(f"    {kind:<9}{rate:>9.0f}{workers:>10.2f}{database:>10.2f}", flush=True)
     finally:
         for server in servers:
             server.stop()
