@@ -17,7 +17,7 @@ from ...i18n import current_language, team_label
 from ...lifecycle import (STATUS_LABELS, Action, Actor, Relation, Status,
                           available_actions)
 from ...limits import REFERENCE_TYPED_MAX, SHORT_NOTE_MAX
-from ...models import Team, Ticket, TicketEvent, User, Ward
+from ...models import Category, Team, Ticket, TicketEvent, User, Ward
 from ...notifications import reports
 from ...vocabulary import FIELD_ROLES, Role
 from ...wards import set_households
@@ -136,14 +136,18 @@ def _team_choices():
         select(Team).where(Team.active.is_(True)).order_by(Team.name))]
 
 
-# What the coordinator's ticket page shows, read with the ticket: its many-to-one rows
-# in the same query (the ward without its boundary polygon, tens of kilobytes of GeoJSON),
-# its history with each step's author in one more.
 # The maxlength of the ticket page's hand-written inputs: those of NoteForm and MergeForm.
 _TICKET_FORM_LIMITS = {"note": SHORT_NOTE_MAX, "reference": REFERENCE_TYPED_MAX}
 
+# What the coordinator's ticket page shows, read with the ticket: its many-to-one rows
+# in the same query, each with only the columns the page shows (the ward without its
+# boundary polygon, tens of kilobytes of GeoJSON; the holder without their password
+# hash; on PostgreSQL each column of a row costs the driver work); its history with
+# each step's author in one more.
 TICKET_PAGE_LOADS = (
-    joinedload(Ticket.category), joinedload(Ticket.team), joinedload(Ticket.assignee),
+    joinedload(Ticket.category).load_only(Category.code, Category.name_vi, Category.name_en),
+    joinedload(Ticket.team).load_only(Team.name),
+    joinedload(Ticket.assignee).load_only(User.name),
     joinedload(Ticket.ward).load_only(Ward.id, Ward.code, Ward.period, Ward.name),
     joinedload(Ticket.duplicate_of).load_only(Ticket.id, Ticket.reference),
 )
