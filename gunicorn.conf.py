@@ -99,9 +99,9 @@ def when_ready(server):
             db.engine.dispose()
         # Everything the master built (the app, the geography, caches) lives as long as
         # the workers do. Frozen, the workers' garbage collector never walks those
-        # ~200,000 objects (a full pass took ~80 ms and came every few thousand
-        # requests) nor writes to their pages, which stay shared between workers.
-        # Measured (bench/README.md): /healthz 0.43 -> 0.31 ms of worker CPU a request.
+        # ~200,000 objects (a full pass: ~80 ms) nor writes to their pages, which stay
+        # shared between workers. Measured (bench/README.md, "Third pass"): /healthz
+        # 0.43 -> 0.31 ms of worker CPU a request.
         gc.collect()
         gc.freeze()
 
