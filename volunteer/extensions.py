@@ -75,6 +75,51 @@ def _sqlite_begin_before_first_write(conn, cursor, statement, _parameters, _cont
         cursor.execute("BEGIN")
 
 
+# psycopg forgets every statement it has prepared whenever a transaction rolls back
+# (DEALLOCATE ALL, and the counts that lead to preparing start over). The session
+# rolls back at the end of every request, so on PostgreSQL no statement was ever
+# prepared: each page's queries were parsed and planned afresh, most of the database's
+# CPU per page. A transaction that only ran SELECTs ends the same way committed or
+# rolled back, so such a transaction is committed instead, and the statements a
+# connection runs again and again stay prepared.
+_WROTE = "volunteer.wrote"
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _note_postgresql_writes(conn, _cursor, statement, _parameters, _context, _executemany):
+    if conn.dialect.name == "postgresql" and statement.lstrip()[:6].upper() != "SELECT":
+        conn.info[_WROTE] = True
+
+
+@event.listens_for(Engine, "commit")
+def _forget_writes_on_commit(conn):
+    conn.info.pop(_WROTE, None)
+
+
+@event.listens_for(Engine, "rollback")
+def _end_read_only_by_commit(conn):
+    """Every rollback of ours goes through a Connection (the session's, at the end of
+    a request, included); a raw DBAPI connection's writes are not seen here and must be
+    committed or rolled back by whoever made them."""
+    if conn.dialect.name == "postgresql" and not conn.closed and not conn.invalidated:
+        _commit_if_only_read(conn.connection.dbapi_connection, conn.info)
+
+
+def _commit_if_only_read(dbapi_connection, info: dict) -> None:
+    """Commit a psycopg transaction that wrote nothing; the rollback that follows then
+    has nothing to do. Any doubt (a write, a failed statement, an error while
+    committing) leaves it to the rollback."""
+    from psycopg.pq import TransactionStatus
+
+    wrote = info.pop(_WROTE, False)
+    if wrote or dbapi_connection.pgconn.transaction_status != TransactionStatus.INTRANS:
+        return
+    try:
+        dbapi_connection.commit()
+    except Exception:  # noqa: BLE001  (the rollback that follows reports a broken link)
+        pass
+
+
 def insert_row(model, values: dict):
     """INSERT one row and return it as a persistent ORM object, loaded from the
     INSERT's RETURNING (in the session's identity map; reading it costs no query)."""
