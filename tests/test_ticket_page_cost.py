@@ -57,9 +57,10 @@ def test_the_ticket_page_costs_the_same_statements_whatever_its_history(app, cli
     assert 'id="duplicates"' in html
 
 
-def test_a_measured_position_adds_one_statement_not_one_per_neighbour(app, client, sign_in):
+def test_a_measured_position_adds_no_statement_and_none_per_neighbour(app, client, sign_in):
     """2,000 tickets on one street's gazetteer point and a few measured ones nearby: the
-    page asks for the nearby candidates once, through the partial index."""
+    page asks for the nearby candidates once, through the partial index, in the
+    statement that asks for the same phone's."""
     lat, lon = 16.8172, 107.0995
     with app.app_context():
         coordinator = make_user("coordinator", None)
@@ -77,7 +78,7 @@ def test_a_measured_position_adds_one_statement_not_one_per_neighbour(app, clien
         sign_in(client, coordinator)
 
     sent, html = _page(app, client, ticket_id)
-    assert sent == WITH_MEASURED_POSITION, sent
+    assert sent == PAGE_STATEMENTS, sent
     assert all(reference in html for reference in neighbour_refs)
     assert "DH-P00001" not in html
 
