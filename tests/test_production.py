@@ -422,6 +422,43 @@ def test_connection_lost_after_the_last_query_still_answers(make_app, backend):
     assert client.get("/").status_code == 200
 
 
+def test_a_connection_whose_server_went_away_in_the_pool_is_replaced(make_app, backend):
+    """PostgreSQL ending a pooled connection while it waits between requests (a restart,
+    an administrator) costs the next request nothing: the pool replaces it at checkout,
+    without asking the server anything (no ping per request), and the page answers."""
+    if backend != "postgresql":
+        pytest.skip("needs a server that can end a session under the app")
+    import time
+
+    import psycopg
+    from sqlalchemy import text
+
+    from volunteer.backup import libpq_url
+
+    app = make_app()
+    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is False
+
+    @app.route("/_backend")
+    def backend_pid():
+        return str(db.session.execute(text("SELECT pg_backend_pid()")).scalar())
+
+    client = app.test_client()
+    with app.app_context():
+        db.engine.dispose()  # one pooled connection from here on
+    first = client.get("/_backend").get_data(as_text=True)
+    assert client.get("/_backend").get_data(as_text=True) == first  # reused from the pool
+    with psycopg.connect(libpq_url(app.config["SQLALCHEMY_DATABASE_URI"]), autocommit=True) as admin:
+        assert admin.execute("SELECT pg_terminate_backend(%s)", (int(first),)).fetchone()[0]
+        for _ in range(50):  # until the backend has gone
+            if not admin.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", (int(first),)).fetchone():
+                break
+            time.sleep(0.05)
+    response = client.get("/_backend")
+    assert response.status_code == 200
+    assert response.get_data(as_text=True) != first
+    assert client.get("/").status_code == 200
+
+
 @pytest.mark.parametrize("bind,allowed", [
     ("127.0.0.1:8000", True), ("[::1]:8000", True), ("localhost:8000", True),
     ("unix:/run/volunteer/gunicorn.sock", True), ("0.0.0.0:8000", False), ("[::]:8000", False),

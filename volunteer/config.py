@@ -82,14 +82,19 @@ def from_environment(instance_path: str, given: dict | None = None) -> dict:
         )
     if not database_url:
         database_url = "sqlite:///" + str(private_folder(instance_path) / "volunteer.sqlite")
+    database_uri = normalize_database_url(database_url)
     redis_url = os.environ.get("REDIS_URL")
     secure_cookies = _flag("SECURE_COOKIES", default=not embedded)
     return {
         "EMBEDDED": embedded,
         "SECRET_KEY": secret_key,
-        "SQLALCHEMY_DATABASE_URI": normalize_database_url(database_url),
+        "SQLALCHEMY_DATABASE_URI": database_uri,
         # A statement that fails is logged without its values: they hold what residents typed.
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
+        # A pooled PostgreSQL connection is checked at checkout without a round trip
+        # (extensions._postgresql_link_is_up) instead of by the pool's ping.
+        "SQLALCHEMY_ENGINE_OPTIONS": {
+            "pool_pre_ping": not database_uri.startswith("postgresql"),
+            "hide_parameters": True},
         "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url or "lazy-memory://",
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,

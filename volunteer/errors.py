@@ -66,8 +66,8 @@ def release_session(_error=None) -> None:
 
     When PostgreSQL restarts after a page's last query, the ROLLBACK that closes the
     session fails; left to Flask-SQLAlchemy's own teardown, that turns a page already
-    computed into a 500. The pool has already discarded the dead connection (pre-ping
-    will replace it), so the session is simply forgotten."""
+    computed into a 500. The pool has already discarded the dead connection (the next
+    checkout replaces it), so the session is simply forgotten."""
     try:
         db.session.remove()
     except (OperationalError, InterfaceError) as error:

@@ -1,4 +1,5 @@
 """Extensions live here uninitialised, so blueprints can import them without cycles."""
+import select
 import sqlite3
 
 from flask_babel import Babel
@@ -11,6 +12,8 @@ from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.pool import Pool
 from sqlalchemy.orm import make_transient_to_detached
 
 from . import rate_storage  # noqa: F401  (registers lazy-memory:// with limits)
@@ -118,6 +121,37 @@ def _commit_if_only_read(dbapi_connection, info: dict) -> None:
         dbapi_connection.commit()
     except Exception:  # noqa: BLE001  (the rollback that follows reports a broken link)
         pass
+
+
+@event.listens_for(Pool, "checkout")
+def _replace_a_dead_postgresql_link(dbapi_connection, _record, _proxy):
+    """A pooled PostgreSQL connection whose server went away (a restart, a terminated
+    backend) is replaced before a request uses it, as the pool's pre-ping would, but
+    without the pre-ping's round trip on every request."""
+    pgconn = getattr(dbapi_connection, "pgconn", None)
+    if pgconn is not None and not _postgresql_link_is_up(pgconn):
+        raise DisconnectionError("PostgreSQL closed the connection while it sat in the pool")
+
+
+def _postgresql_link_is_up(pgconn) -> bool:
+    """An idle connection's server says nothing unless it is leaving: a backend being
+    terminated sends its error, then closes the socket. So whatever waits on the socket
+    is read through libpq, twice at most (the error, then the end of the stream, which
+    libpq reports as a failed read), and the link is up unless that found it closed.
+    Asks the server nothing."""
+    from psycopg import OperationalError
+    from psycopg.pq import ConnStatus
+
+    try:
+        poller = select.poll()
+        poller.register(pgconn.socket, select.POLLIN)
+        for _ in range(2):
+            if not poller.poll(0):
+                break
+            pgconn.consume_input()
+    except (OSError, OperationalError):
+        return False
+    return pgconn.status == ConnStatus.OK
 
 
 def insert_row(model, values: dict):
