@@ -13,7 +13,15 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from geopy.distance import geodesic
-from sqlalchemy import CompoundSelect, Row, Select, bindparam, literal_column, select, union_all
+from sqlalchemy import (
+    CompoundSelect,
+    Row,
+    Select,
+    bindparam,
+    literal_column,
+    select,
+    union_all,
+)
 
 from . import tickets
 from .extensions import db

@@ -13,8 +13,8 @@ from sqlalchemy import MetaData, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
-from sqlalchemy.pool import Pool
 from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.pool import Pool
 
 from . import rate_storage  # noqa: F401  (registers lazy-memory:// with limits)
 from .private_files import private_file
