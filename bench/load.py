@@ -340,6 +340,11 @@ class Server:
 
 # --- the client --------------------------------------------------------------------
 
+def fresh_address() -> str:
+    """A client address of its own (sent as X-Forwarded-For): per-address limits never bite."""
+    return f"10.{random.randrange(256)}.{random.randrange(256)}.{random.randrange(1, 255)}"
+
+
 class Client:
     """A browser, roughly: one keep-alive connection, cookies, a source address."""
 
@@ -352,7 +357,7 @@ class Client:
 
     def fresh_identity(self) -> None:
         self.cookies = {}
-        self.address = f"10.{random.randrange(256)}.{random.randrange(256)}.{random.randrange(1, 255)}"
+        self.address = fresh_address()
 
     def call(self, label: str, method: str, path: str, form: dict | None = None,
              ok_statuses=()) -> tuple[int, dict, str]:
@@ -560,7 +565,7 @@ def run_submit_only(port, info, deadline, records, submissions):
     _, _, page = client.call("form", "GET", "/")
     csrf = csrf_of(page)
     while time.time() < deadline:
-        client.address = f"10.{random.randrange(256)}.{random.randrange(256)}.{random.randrange(1, 255)}"
+        client.address = fresh_address()
         submit(client, resident_form(csrf, info), submissions)
 
 

@@ -13,10 +13,13 @@ A database of its own (a temporary SQLite file, the embedded default; or
    access log on), closed-loop clients on keep-alive connections in 2 processes:
    `/healthz` against the bare `/trivial`, and `POST /` (each client fetched its CSRF
    token once; every submission from its own address and with a fresh submission key)
-   against `/ceiling` (one indexed query by a unique reference, same database), each
-   phase after 3 unmeasured seconds of the same requests (fresh workers warm up). Beside each rate, the CPU the server's workers
-   spent per request (from /proc): the rates move with whatever else runs on the
-   machine, the CPU per request much less.
+   against `/ceiling` (one indexed query by a unique reference, same database) and
+   against `/floor` (the same form POSTed to a bare view that only writes the
+   submission's three rows into the same tables and commits: what any submission
+   costs before the app's own guarantees), each phase after 3 unmeasured seconds of
+   the same requests (fresh workers warm up). Beside each rate, the CPU the server's
+   workers spent per request (from /proc): the rates move with whatever else runs on
+   the machine, the CPU per request much less.
 
 Prints each figure and ratio; exits non-zero when a goal of issue 14 is missed: CPU
 per request of the submission round over 3 ms, /healthz under 90 % of the bare view,
@@ -162,8 +165,12 @@ def _client_loop(kind: str, port: int, wards: list, deadline: float) -> int:
         submissions = {"accepted": [], "attempted": []}
         records.clear()
         while time.time() < deadline:
-            client.address = f"10.{random.randrange(256)}.{random.randrange(256)}.{random.randrange(1, 255)}"
+            client.address = load.fresh_address()
             load.submit(client, resident_form(csrf, wards), submissions)
+    elif kind == "floor":
+        while time.time() < deadline:
+            client.address = load.fresh_address()
+            client.call(kind, "POST", "/floor", resident_form("", wards))
     else:
         path = {"healthz": "/healthz", "trivial": "/trivial", "ceiling": "/ceiling"}[kind]
         while time.time() < deadline:
@@ -249,7 +256,7 @@ def main() -> int:
               f"{args.seconds:.0f} s per phase (req/s; the workers' CPU ms per request)")
         rates, costs = {}, {}
         for kind, server in (("trivial", bare), ("healthz", app), ("ceiling", bare),
-                             ("submit", app), ("trivial ", bare), ("healthz ", app)):
+                             ("submit", app), ("floor", bare), ("trivial ", bare), ("healthz ", app)):
             # Unmeasured, just before: gunicorn replaces a worker after ~5,000 requests
             # (max_requests: the /healthz phase alone does that), and a fresh worker's
             # first submission builds the city's gazetteer (1–2 s of CPU), which the
@@ -271,6 +278,12 @@ def main() -> int:
         if submit_cost and ceiling_cost:
             print(f"  by the workers' CPU per request: submission {submit_cost:.2f} ms, "
                   f"ceiling {ceiling_cost:.2f} ms, ratio {ceiling_cost / submit_cost:.2f}")
+        floor, floor_cost = rates["floor"][0], costs["floor"][0]
+        print(f"  the submission's floor (its three INSERTs and commit in a bare view): "
+              f"{floor / ceiling:.2f} of the ceiling; the submission {submit / floor:.2f} of its floor")
+        if floor_cost and ceiling_cost:
+            print(f"  by the workers' CPU: floor {floor_cost:.2f} ms, ceiling to floor "
+                  f"{ceiling_cost / floor_cost:.2f}, floor to submission {floor_cost / submit_cost:.2f}")
         if healthz < OVERHEAD_FLOOR * trivial:
             failures.append(f"/healthz at {healthz / trivial:.0%} of the bare view")
         if submit < SUBMISSION_FLOOR * ceiling:
