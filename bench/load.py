@@ -285,17 +285,23 @@ def postgresql_cpu_seconds_since(before: dict[int, int]) -> float:
 class Server:
     """One gunicorn master on a loopback port, with its log in LOG_DIR."""
 
-    def __init__(self, name: str, target: str, env: dict):
+    def __init__(self, name: str, target: str, env: dict, command: list[str] | None = None,
+                 cwd: Path = ROOT):
+        """Our gunicorn with our gunicorn.conf.py serving `target`; or `command`, run in
+        `cwd` with the port appended as `--bind` (another project's gunicorn)."""
         self.name = name
         self.port = free_port()
         LOG_DIR.mkdir(parents=True, exist_ok=True)
         self.log_path = LOG_DIR / f"{name}.log"
         self.log = open(self.log_path, "w")
         full_env = {**os.environ, **env, "GUNICORN_BIND": f"127.0.0.1:{self.port}",
-                    "PYTHONPATH": str(ROOT)}
+                    "PYTHONPATH": str(cwd)}
+        if command is None:
+            command = [str(BIN / "gunicorn"), "--config", str(ROOT / "gunicorn.conf.py"), target]
+        else:
+            command = [*command, "--bind", f"127.0.0.1:{self.port}", target]
         self.process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "--config", str(ROOT / "gunicorn.conf.py"), target],
-            cwd=ROOT, env=full_env, stdout=self.log, stderr=subprocess.STDOUT,
+            command, cwd=cwd, env=full_env, stdout=self.log, stderr=subprocess.STDOUT,
             start_new_session=True)
         self.wait_ready()
 
