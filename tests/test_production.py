@@ -459,6 +459,32 @@ def test_a_connection_whose_server_went_away_in_the_pool_is_replaced(make_app, b
     assert client.get("/").status_code == 200
 
 
+def test_a_pooled_link_whose_server_said_anything_is_replaced():
+    """A terminated backend's error and its close can arrive apart: CI once had the
+    error read and the close still on its way, and the dead link went to a request (a
+    503). Anything at all waiting on an idle pooled connection means its server is
+    leaving; nothing waiting, it is kept; a link libpq knows is broken, it is not."""
+    import socket
+
+    from psycopg.pq import ConnStatus
+
+    from volunteer.extensions import _postgresql_link_is_up
+
+    class Link:  # psycopg's PGconn, as far as the check may use it
+        def __init__(self, end, status=ConnStatus.OK):
+            self.socket, self.status = end.fileno(), status
+
+        def consume_input(self):
+            """libpq reading an error while idle: the status stays OK until the close."""
+
+    ours, server = socket.socketpair()
+    with ours, server:
+        assert _postgresql_link_is_up(Link(ours))
+        assert not _postgresql_link_is_up(Link(ours, ConnStatus.BAD))
+        server.sendall(b"E\x00\x00\x00\x08FATAL")  # the goodbye, the close not yet
+        assert not _postgresql_link_is_up(Link(ours))
+
+
 @pytest.mark.parametrize("bind,allowed", [
     ("127.0.0.1:8000", True), ("[::1]:8000", True), ("localhost:8000", True),
     ("unix:/run/volunteer/gunicorn.sock", True), ("0.0.0.0:8000", False), ("[::]:8000", False),

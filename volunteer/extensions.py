@@ -135,23 +135,22 @@ def _replace_a_dead_postgresql_link(dbapi_connection, _record, _proxy):
 
 def _postgresql_link_is_up(pgconn) -> bool:
     """An idle connection's server says nothing unless it is leaving: a backend being
-    terminated sends its error, then closes the socket. So whatever waits on the socket
-    is read through libpq, twice at most (the error, then the end of the stream, which
-    libpq reports as a failed read), and the link is up unless that found it closed.
-    Asks the server nothing."""
+    terminated sends its error, then closes the socket. The two can arrive apart (the
+    error with the close still on its way), so anything at all waiting on the socket of
+    a connection that sat in the pool means its server has gone or is going, and the
+    link is replaced. The app LISTENs for nothing; a setting the server reports after a
+    reload (a ParameterStatus) costs one reconnect. Asks the server nothing."""
     from psycopg import OperationalError
     from psycopg.pq import ConnStatus
 
+    if pgconn.status != ConnStatus.OK:
+        return False
     try:
         poller = select.poll()
         poller.register(pgconn.socket, select.POLLIN)
-        for _ in range(2):
-            if not poller.poll(0):
-                break
-            pgconn.consume_input()
+        return not poller.poll(0)
     except (OSError, OperationalError):
         return False
-    return pgconn.status == ConnStatus.OK
 
 
 def insert_row(model, values: dict):
