@@ -45,7 +45,7 @@ import load  # noqa: E402  (the HTTP client, gunicorn servers, PostgreSQL databa
 
 CPU_BUDGET_MS = 3.0
 OVERHEAD_FLOOR = 0.90
-SUBMISSION_FLOOR = 0.50
+SUBMISSION_SHARE_GOAL = 0.50
 WARM_SECONDS = 3
 
 
@@ -279,14 +279,15 @@ def main() -> int:
             print(f"  by the workers' CPU per request: submission {submit_cost:.2f} ms, "
                   f"ceiling {ceiling_cost:.2f} ms, ratio {ceiling_cost / submit_cost:.2f}")
         floor, floor_cost = rates["floor"][0], costs["floor"][0]
-        print(f"  the submission's floor (its three INSERTs and commit in a bare view): "
-              f"{floor / ceiling:.2f} of the ceiling; the submission {submit / floor:.2f} of its floor")
-        if floor_cost and ceiling_cost:
+        if floor:
+            print(f"  the submission's floor (its three INSERTs and commit in a bare view): "
+                  f"{floor / ceiling:.2f} of the ceiling; the submission {submit / floor:.2f} of its floor")
+        if floor_cost and ceiling_cost and submit_cost:
             print(f"  by the workers' CPU: floor {floor_cost:.2f} ms, ceiling to floor "
                   f"{ceiling_cost / floor_cost:.2f}, floor to submission {floor_cost / submit_cost:.2f}")
         if healthz < OVERHEAD_FLOOR * trivial:
             failures.append(f"/healthz at {healthz / trivial:.0%} of the bare view")
-        if submit < SUBMISSION_FLOOR * ceiling:
+        if submit < SUBMISSION_SHARE_GOAL * ceiling:
             failures.append(f"submission at {submit / ceiling:.0%} of the ceiling")
     finally:
         for server in servers:
