@@ -29,6 +29,7 @@ import concurrent.futures
 import os
 import random
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -273,6 +274,7 @@ def side_by_side(backend: str, args) -> int:
             server.stop()
         if backend == "postgresql":
             load.drop_database(theirs_db)
+        shutil.rmtree(folder, ignore_errors=True)
     return failures
 
 
